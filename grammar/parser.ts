@@ -1,0 +1,349 @@
+import { CstParser, type CstNode } from "chevrotain";
+import { messageProvider } from "./messages.js";
+import * as T from "./tokens.js";
+
+/**
+ * The stagecraft grammar: syntax only, no semantic actions. Builds a CST; the visitor in
+ * src/syntax/ turns it into the AST. One instance is created and reused (see parse.ts).
+ */
+export class StagecraftParser extends CstParser {
+  constructor() {
+    super([...T.ALL_TOKENS], { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full", errorMessageProvider: messageProvider });
+    this.performSelfAnalysis();
+  }
+
+  // ---------- file structure ----------
+
+  file = this.RULE("file", () => {
+    this.MANY(() => this.SUBRULE(this.topItem));
+  });
+
+  topItem = this.RULE("topItem", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.importDecl) },
+      { ALT: () => this.SUBRULE(this.fromImport) },
+      { ALT: () => this.SUBRULE(this.pipelineDecl) },
+      { ALT: () => this.SUBRULE(this.defaultsDecl) },
+      { ALT: () => this.SUBRULE(this.loopItem) },
+    ]);
+  });
+
+  /** Items allowed both at the top level and inside a `for` loop. */
+  loopItem = this.RULE("loopItem", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.declaration) },
+      { ALT: () => this.SUBRULE(this.stageDecl) },
+      { ALT: () => this.SUBRULE(this.forLoop) },
+    ]);
+  });
+
+  importDecl = this.RULE("importDecl", () => {
+    this.CONSUME(T.Import);
+    this.CONSUME(T.StringLit);
+  });
+
+  fromImport = this.RULE("fromImport", () => {
+    this.CONSUME(T.From);
+    this.CONSUME(T.StringLit);
+    this.CONSUME(T.Import);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Identifier) });
+  });
+
+  pipelineDecl = this.RULE("pipelineDecl", () => {
+    this.CONSUME(T.Pipeline);
+    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.block);
+  });
+
+  defaultsDecl = this.RULE("defaultsDecl", () => {
+    this.CONSUME(T.Defaults);
+    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.block);
+  });
+
+  declaration = this.RULE("declaration", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Model) },
+      { ALT: () => this.CONSUME(T.Dataset) },
+      { ALT: () => this.CONSUME(T.Scorer) },
+      { ALT: () => this.CONSUME(T.Schedule) },
+      { ALT: () => this.CONSUME(T.Reward) },
+      { ALT: () => this.CONSUME(T.Param) },
+    ]);
+    this.SUBRULE(this.declName);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expression);
+    this.OPTION(() => this.CONSUME(T.Frozen));
+  });
+
+  declName = this.RULE("declName", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.TemplateName) }]);
+  });
+
+  stageDecl = this.RULE("stageDecl", () => {
+    this.CONSUME(T.Stage);
+    this.SUBRULE(this.declName);
+    this.CONSUME(T.Colon);
+    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.block);
+  });
+
+  forLoop = this.RULE("forLoop", () => {
+    this.CONSUME(T.For);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.In);
+    this.SUBRULE(this.additive, { LABEL: "from" });
+    this.CONSUME(T.DotDot);
+    this.SUBRULE2(this.additive, { LABEL: "to" });
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.loopItem));
+    this.CONSUME(T.RCurly);
+  });
+
+  block = this.RULE("block", () => {
+    this.CONSUME(T.LCurly);
+    this.MANY(() => {
+      this.SUBRULE(this.field);
+      this.OPTION(() => this.OR([{ ALT: () => this.CONSUME(T.Comma) }, { ALT: () => this.CONSUME(T.Semicolon) }]));
+    });
+    this.CONSUME(T.RCurly);
+  });
+
+  field = this.RULE("field", () => {
+    this.CONSUME(T.AnyName);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.expression);
+  });
+
+  // ---------- expressions, lowest precedence first ----------
+
+  expression = this.RULE("expression", () => {
+    this.SUBRULE(this.setExpr);
+  });
+
+  /** Set algebra over datasets: `a union b minus c`. */
+  setExpr = this.RULE("setExpr", () => {
+    this.SUBRULE(this.pipeExpr, { LABEL: "operands" });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Union, { LABEL: "ops" }) },
+        { ALT: () => this.CONSUME(T.Intersect, { LABEL: "ops" }) },
+        { ALT: () => this.CONSUME(T.Minus, { LABEL: "ops" }) },
+      ]);
+      this.SUBRULE2(this.pipeExpr, { LABEL: "operands" });
+    });
+  });
+
+  /** Data transforms chained left to right: `vl | where q >= 4 | take(200K)`. */
+  pipeExpr = this.RULE("pipeExpr", () => {
+    this.SUBRULE(this.thenExpr);
+    this.MANY(() => {
+      this.CONSUME(T.Pipe);
+      this.SUBRULE(this.transform);
+    });
+  });
+
+  transform = this.RULE("transform", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Where);
+          this.SUBRULE(this.ternary);
+        },
+      },
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(T.Identifier, { LABEL: "name" }) },
+            { ALT: () => this.CONSUME(T.Union, { LABEL: "name" }) },
+            { ALT: () => this.CONSUME(T.Intersect, { LABEL: "name" }) },
+            { ALT: () => this.CONSUME(T.Minus, { LABEL: "name" }) },
+          ]);
+          this.OPTION(() => this.SUBRULE(this.callArgs));
+        },
+      },
+    ]);
+  });
+
+  /** Schedules in sequence: `warmup(3%) then cosine(from: 2e-4)`. */
+  thenExpr = this.RULE("thenExpr", () => {
+    this.SUBRULE(this.ternary, { LABEL: "operands" });
+    this.MANY(() => {
+      this.CONSUME(T.Then);
+      this.SUBRULE2(this.ternary, { LABEL: "operands" });
+    });
+  });
+
+  ternary = this.RULE("ternary", () => {
+    this.SUBRULE(this.orExpr, { LABEL: "cond" });
+    this.OPTION(() => {
+      this.CONSUME(T.Question);
+      this.SUBRULE(this.ternary, { LABEL: "then" });
+      this.CONSUME(T.Colon);
+      this.SUBRULE2(this.ternary, { LABEL: "else" });
+    });
+  });
+
+  orExpr = this.RULE("orExpr", () => {
+    this.SUBRULE(this.andExpr, { LABEL: "operands" });
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Or, { LABEL: "ops" }) }, { ALT: () => this.CONSUME(T.OrOr, { LABEL: "ops" }) }]);
+      this.SUBRULE2(this.andExpr, { LABEL: "operands" });
+    });
+  });
+
+  andExpr = this.RULE("andExpr", () => {
+    this.SUBRULE(this.notExpr, { LABEL: "operands" });
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.And, { LABEL: "ops" }) }, { ALT: () => this.CONSUME(T.AndAnd, { LABEL: "ops" }) }]);
+      this.SUBRULE2(this.notExpr, { LABEL: "operands" });
+    });
+  });
+
+  notExpr = this.RULE("notExpr", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.OR2([{ ALT: () => this.CONSUME(T.Not, { LABEL: "op" }) }, { ALT: () => this.CONSUME(T.Bang, { LABEL: "op" }) }]);
+          this.SUBRULE(this.notExpr);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.compare) },
+    ]);
+  });
+
+  compare = this.RULE("compare", () => {
+    this.SUBRULE(this.withExpr, { LABEL: "operands" });
+    this.OPTION(() => {
+      this.CONSUME(T.CompareOp, { LABEL: "op" });
+      this.SUBRULE2(this.withExpr, { LABEL: "operands" });
+    });
+  });
+
+  /** A replacement pair, for swap stages: `qwen with r1`. */
+  withExpr = this.RULE("withExpr", () => {
+    this.SUBRULE(this.compose, { LABEL: "operands" });
+    this.OPTION(() => {
+      this.CONSUME(T.With);
+      this.SUBRULE2(this.compose, { LABEL: "operands" });
+    });
+  });
+
+  /** Model composition: `vit >> proj >> qwen`. */
+  compose = this.RULE("compose", () => {
+    this.SUBRULE(this.additive, { LABEL: "operands" });
+    this.MANY(() => {
+      this.CONSUME(T.ShiftRight);
+      this.SUBRULE2(this.additive, { LABEL: "operands" });
+    });
+  });
+
+  additive = this.RULE("additive", () => {
+    this.SUBRULE(this.multiplicative, { LABEL: "operands" });
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Plus, { LABEL: "ops" }) }, { ALT: () => this.CONSUME(T.Dash, { LABEL: "ops" }) }]);
+      this.SUBRULE2(this.multiplicative, { LABEL: "operands" });
+    });
+  });
+
+  multiplicative = this.RULE("multiplicative", () => {
+    this.SUBRULE(this.unary, { LABEL: "operands" });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Star, { LABEL: "ops" }) },
+        { ALT: () => this.CONSUME(T.Slash, { LABEL: "ops" }) },
+        { ALT: () => this.CONSUME(T.Percent, { LABEL: "ops" }) },
+      ]);
+      this.SUBRULE2(this.unary, { LABEL: "operands" });
+    });
+  });
+
+  unary = this.RULE("unary", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Dash);
+          this.SUBRULE(this.unary);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.postfix) },
+    ]);
+  });
+
+  postfix = this.RULE("postfix", () => {
+    this.SUBRULE(this.primary);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.callArgs, { LABEL: "suffixes" }) },
+        { ALT: () => this.SUBRULE(this.member, { LABEL: "suffixes" }) },
+        { ALT: () => this.SUBRULE(this.index, { LABEL: "suffixes" }) },
+      ]);
+    });
+  });
+
+  callArgs = this.RULE("callArgs", () => {
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.argument) });
+    this.CONSUME(T.RParen);
+  });
+
+  argument = this.RULE("argument", () => {
+    this.OPTION(() => {
+      this.CONSUME(T.AnyName, { LABEL: "name" });
+      this.CONSUME(T.Colon);
+    });
+    this.SUBRULE(this.expression);
+  });
+
+  member = this.RULE("member", () => {
+    this.CONSUME(T.Dot);
+    this.CONSUME(T.AnyName);
+  });
+
+  index = this.RULE("index", () => {
+    this.CONSUME(T.LBracket);
+    this.SUBRULE(this.expression);
+    this.CONSUME(T.RBracket);
+  });
+
+  primary = this.RULE("primary", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLit) },
+      { ALT: () => this.CONSUME(T.StringLit) },
+      { ALT: () => this.CONSUME(T.RegexLit) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.CONSUME(T.Identifier) },
+      { ALT: () => this.CONSUME(T.TemplateName) },
+      { ALT: () => this.SUBRULE(this.listLit) },
+      { ALT: () => this.SUBRULE(this.recordLit) },
+      { ALT: () => this.SUBRULE(this.parenExpr) },
+    ]);
+  });
+
+  parenExpr = this.RULE("parenExpr", () => {
+    this.CONSUME(T.LParen);
+    this.SUBRULE(this.expression);
+    this.CONSUME(T.RParen);
+  });
+
+  listLit = this.RULE("listLit", () => {
+    this.CONSUME(T.LBracket);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression) });
+    this.CONSUME(T.RBracket);
+  });
+
+  recordLit = this.RULE("recordLit", () => {
+    this.CONSUME(T.LCurly);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.recordEntry) });
+    this.CONSUME(T.RCurly);
+  });
+
+  recordEntry = this.RULE("recordEntry", () => {
+    this.CONSUME(T.AnyName);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.expression);
+  });
+}
+
+export type { CstNode };

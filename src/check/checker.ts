@@ -1,0 +1,125 @@
+import { DiagnosticSink, type DiagnosticInit, type Related } from "../diagnostics/diagnostic.js";
+import type { Code } from "../diagnostics/codes.js";
+import type { Span } from "../diagnostics/span.js";
+import { didYouMean } from "../diagnostics/suggest.js";
+import type { Field } from "../syntax/ast.js";
+import type { LoadedFile } from "./load.js";
+import { kindOf, roundNote, type Instance, type Scope } from "./scope.js";
+import { UNKNOWN, type Ty } from "./types.js";
+
+export interface Edge {
+  readonly to: Instance;
+  readonly span: Span;
+}
+
+/**
+ * The checker's state: the symbol table of expanded instances, memoised types, the reference
+ * edges found while evaluating, and the diagnostics sink. Evaluation is lazy: a name's type is
+ * computed on first reference, which is also how cycles are found.
+ */
+export class Checker {
+  readonly sink = new DiagnosticSink();
+  readonly symbols = new Map<string, Instance>();
+  /** Names each file can see beyond its own: undefined means every name of that file. */
+  readonly visibility = new Map<string, { file: string; names: ReadonlySet<string> | undefined }[]>();
+  readonly defaults = new Map<string, { fields: readonly Field[]; span: Span }>();
+  readonly edges = new Map<Instance, Edge[]>();
+  /** Templates declared in loops, by their text, for messages about rounds that do not exist. */
+  readonly templates = new Map<string, { span: Span; names: string[] }>();
+  private readonly memo = new Map<Instance, Ty>();
+  private readonly state = new Map<Instance, "visiting" | "done">();
+  private readonly stack: { inst: Instance; via: Span | undefined }[] = [];
+  private readonly reportedCycles = new Set<string>();
+  private readonly seenDiagnostics = new Set<string>();
+  /** Evaluates an instance; set by check.ts so the modules stay acyclic. */
+  evaluateInstance: (c: Checker, inst: Instance) => Ty = () => UNKNOWN;
+
+  constructor(readonly files: readonly LoadedFile[]) {}
+
+  report(code: Code, span: Span, message: string, init?: DiagnosticInit): void {
+    const key = `${code}\0${span.file}\0${span.start}\0${span.end}\0${message}`;
+    if (this.seenDiagnostics.has(key)) return;
+    this.seenDiagnostics.add(key);
+    this.sink.report(code, span, message, init);
+  }
+
+  /** Reports with the loop round appended, so an error inside a loop says which round. */
+  reportIn(scope: Scope, code: Code, span: Span, message: string, init?: DiagnosticInit): void {
+    this.report(code, span, `${message}${roundNote(scope.env)}`, init);
+  }
+
+  current(): Instance | undefined {
+    return this.stack[this.stack.length - 1]?.inst;
+  }
+
+  currentStage(): Instance | undefined {
+    for (let i = this.stack.length - 1; i >= 0; i--) {
+      const inst = this.stack[i]!.inst;
+      if (inst.item.kind === "stage") return inst;
+    }
+    return undefined;
+  }
+
+  /** Whether `inst` may be named from `file`. */
+  visible(inst: Instance, file: string): boolean {
+    if (inst.file === file) return true;
+    return (this.visibility.get(file) ?? []).some((v) => v.file === inst.file && (v.names === undefined || v.names.has(inst.name)));
+  }
+
+  /** The type of an instance, evaluated once; a reference back into the evaluation in progress is a cycle. */
+  typeOf(inst: Instance, via: Span | undefined): Ty {
+    const from = this.current();
+    if (from && via) {
+      const list = this.edges.get(from) ?? [];
+      if (!list.some((e) => e.to === inst)) list.push({ to: inst, span: via });
+      this.edges.set(from, list);
+    }
+    const st = this.state.get(inst);
+    if (st === "done") return this.memo.get(inst) ?? UNKNOWN;
+    if (st === "visiting") {
+      this.reportCycle(inst, via);
+      return UNKNOWN;
+    }
+    this.state.set(inst, "visiting");
+    this.stack.push({ inst, via });
+    let ty: Ty = UNKNOWN;
+    try {
+      ty = this.evaluateInstance(this, inst);
+    } finally {
+      this.stack.pop();
+      this.state.set(inst, "done");
+      this.memo.set(inst, ty);
+    }
+    return ty;
+  }
+
+  private reportCycle(inst: Instance, via: Span | undefined): void {
+    const at = this.stack.findIndex((s) => s.inst === inst);
+    const members = this.stack.slice(at);
+    const key = members.map((m) => m.inst.name).sort().join("\0");
+    if (this.reportedCycles.has(key)) return;
+    this.reportedCycles.add(key);
+    const related: Related[] = [];
+    for (let i = 0; i < members.length; i++) {
+      const reader = members[i]!.inst;
+      const next = members[i + 1];
+      const span = next ? next.via : via;
+      const target = next ? next.inst : inst;
+      if (span) related.push({ span, message: `${kindOf(reader)} '${reader.name}' reads ${kindOf(target)} '${target.name}' here` });
+    }
+    const path = [...members.map((m) => m.inst.name), inst.name].join(" → ");
+    const allStages = members.every((m) => m.inst.item.kind === "stage");
+    this.report("SC3002", inst.nameSpan, `${allStages ? "stages" : "declarations"} depend on each other in a cycle: ${path}`, {
+      related,
+      suggestion: "one of these references must go, or point at an earlier stage",
+    });
+  }
+
+  /** Names a user could have meant, for did-you-mean. */
+  suggestName(name: string, scope: Scope, extra: Iterable<string> = []): string | undefined {
+    const names = new Set<string>(extra);
+    for (const k of scope.env.keys()) names.add(k);
+    for (const [k, inst] of this.symbols) if (this.visible(inst, scope.file)) names.add(k);
+    return didYouMean(name, names);
+  }
+}

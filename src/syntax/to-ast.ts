@@ -1,0 +1,348 @@
+import type { CstNode, IToken } from "chevrotain";
+import type * as C from "../../grammar/cst-types.js";
+import { parserInstance } from "../../grammar/parse.js";
+import { lexer } from "../../grammar/tokens.js";
+import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
+import { span, type Span } from "../diagnostics/span.js";
+import type { Arg, BinaryOp, DeclKind, Entry, Expr, Field, Item, TemplateNameNode, TemplatePart, Transform } from "./ast.js";
+import { readNumber, readRegex, readString } from "./literals.js";
+
+/** CST → AST. Recovered (partial) nodes become `error` expressions or are dropped; nothing throws. */
+export class AstBuilder {
+  constructor(
+    private readonly file: string,
+    private readonly sink: DiagnosticSink,
+    private readonly offsetShift = 0,
+  ) {}
+
+  private tok(t: IToken): Span {
+    const start = (Number.isFinite(t.startOffset) ? t.startOffset : 0) + this.offsetShift;
+    const end = (t.endOffset !== undefined && Number.isFinite(t.endOffset) ? t.endOffset + 1 : start - this.offsetShift) + this.offsetShift;
+    return span(this.file, start, end);
+  }
+
+  /** One spanOf for every CST node: never built by hand elsewhere. */
+  private node(n: CstNode): Span {
+    const loc = n.location;
+    if (!loc || !Number.isFinite(loc.startOffset)) return span(this.file, this.offsetShift, this.offsetShift);
+    const end = loc.endOffset !== undefined && Number.isFinite(loc.endOffset) ? loc.endOffset + 1 : loc.startOffset;
+    return span(this.file, loc.startOffset + this.offsetShift, end + this.offsetShift);
+  }
+
+  private errorExpr(n: CstNode | undefined, fallback: Span): Expr {
+    return { kind: "error", span: n ? this.node(n) : fallback };
+  }
+
+  items(cst: C.FileCstNode): Item[] {
+    const out: Item[] = [];
+    for (const top of cst.children.topItem ?? []) {
+      const item = this.topItem(top);
+      if (item) out.push(item);
+    }
+    return out;
+  }
+
+  private topItem(n: C.TopItemCstNode): Item | undefined {
+    const c = n.children;
+    if (c.importDecl?.[0]) return this.importDecl(c.importDecl[0]);
+    if (c.fromImport?.[0]) return this.fromImport(c.fromImport[0]);
+    if (c.pipelineDecl?.[0]) {
+      const p = c.pipelineDecl[0].children;
+      const name = p.Identifier?.[0];
+      if (!name || !p.block?.[0]) return undefined;
+      return { kind: "pipeline", name: name.image, nameSpan: this.tok(name), fields: this.block(p.block[0]), span: this.node(c.pipelineDecl[0]) };
+    }
+    if (c.defaultsDecl?.[0]) {
+      const d = c.defaultsDecl[0].children;
+      const kind = d.Identifier?.[0];
+      if (!kind || !d.block?.[0]) return undefined;
+      return { kind: "defaults", stageKind: kind.image, kindSpan: this.tok(kind), fields: this.block(d.block[0]), span: this.node(c.defaultsDecl[0]) };
+    }
+    if (c.loopItem?.[0]) return this.loopItem(c.loopItem[0]);
+    return undefined;
+  }
+
+  private importDecl(n: C.ImportDeclCstNode): Item | undefined {
+    const s = n.children.StringLit?.[0];
+    if (!s) return undefined;
+    const sp = this.tok(s);
+    return { kind: "import", path: readString(s.image, s.tokenType.name === "ClosedString", sp, this.sink), pathSpan: sp, span: this.node(n) };
+  }
+
+  private fromImport(n: C.FromImportCstNode): Item | undefined {
+    const s = n.children.StringLit?.[0];
+    if (!s) return undefined;
+    const sp = this.tok(s);
+    const names = (n.children.Identifier ?? []).map((t) => ({ name: t.image, span: this.tok(t) }));
+    return { kind: "import", path: readString(s.image, s.tokenType.name === "ClosedString", sp, this.sink), pathSpan: sp, names, span: this.node(n) };
+  }
+
+  private loopItem(n: C.LoopItemCstNode): Item | undefined {
+    const c = n.children;
+    if (c.declaration?.[0]) return this.declaration(c.declaration[0]);
+    if (c.stageDecl?.[0]) return this.stageDecl(c.stageDecl[0]);
+    if (c.forLoop?.[0]) return this.forLoop(c.forLoop[0]);
+    return undefined;
+  }
+
+  private declaration(n: C.DeclarationCstNode): Item | undefined {
+    const c = n.children;
+    const kw = c.Model?.[0] ?? c.Dataset?.[0] ?? c.Scorer?.[0] ?? c.Schedule?.[0] ?? c.Reward?.[0] ?? c.Param?.[0];
+    const name = c.declName?.[0] ? this.declName(c.declName[0]) : undefined;
+    const value = c.expression?.[0];
+    if (!kw || !name || !value) return undefined;
+    return {
+      kind: "decl",
+      declKind: kw.image as DeclKind,
+      keywordSpan: this.tok(kw),
+      name,
+      value: this.expression(value),
+      frozen: Boolean(c.Frozen?.length),
+      span: this.node(n),
+    };
+  }
+
+  private stageDecl(n: C.StageDeclCstNode): Item | undefined {
+    const c = n.children;
+    const name = c.declName?.[0] ? this.declName(c.declName[0]) : undefined;
+    const kind = c.Identifier?.[0];
+    if (!name || !kind || !c.block?.[0]) return undefined;
+    return { kind: "stage", name, stageKind: kind.image, kindSpan: this.tok(kind), fields: this.block(c.block[0]), span: this.node(n) };
+  }
+
+  private forLoop(n: C.ForLoopCstNode): Item | undefined {
+    const c = n.children;
+    const v = c.Identifier?.[0];
+    const from = c.from?.[0];
+    const to = c.to?.[0];
+    if (!v || !from || !to) return undefined;
+    const body: Item[] = [];
+    for (const li of c.loopItem ?? []) {
+      const item = this.loopItem(li);
+      if (item) body.push(item);
+    }
+    return { kind: "for", variable: v.image, variableSpan: this.tok(v), from: this.additive(from), to: this.additive(to), body, span: this.node(n) };
+  }
+
+  private declName(n: C.DeclNameCstNode): TemplateNameNode | undefined {
+    const t = n.children.Identifier?.[0] ?? n.children.TemplateName?.[0];
+    return t ? this.templateName(t) : undefined;
+  }
+
+  /** Splits `hybrid_{t-1}` into text and holes; each hole is parsed as an expression in place. */
+  private templateName(t: IToken): TemplateNameNode {
+    const s = this.tok(t);
+    const raw = t.image;
+    const parts: TemplatePart[] = [];
+    const re = /\{([^}]*)\}/g;
+    let last = 0;
+    for (let m = re.exec(raw); m; m = re.exec(raw)) {
+      if (m.index > last) parts.push({ kind: "text", text: raw.slice(last, m.index) });
+      const holeStart = s.start + m.index + 1;
+      const inner = m[1] ?? "";
+      parts.push({ kind: "hole", expr: this.holeExpr(inner, holeStart), raw: inner.trim() });
+      last = m.index + m[0].length;
+    }
+    if (last < raw.length) parts.push({ kind: "text", text: raw.slice(last) });
+    return { raw, parts, span: s };
+  }
+
+  private holeExpr(text: string, at: number): Expr {
+    const whole = span(this.file, at, at + text.length);
+    const lexed = lexer.tokenize(text);
+    const parser = parserInstance();
+    parser.input = lexed.tokens;
+    const cst = parser.expression();
+    if (lexed.errors.length || parser.errors.length || !cst) {
+      this.sink.report("SC1008", whole, `'{${text}}' is not an index expression`, { suggestion: "holes in names hold arithmetic over loop variables, e.g. hybrid_{t-1}" });
+      return { kind: "error", span: whole };
+    }
+    return new AstBuilder(this.file, this.sink, at).expression(cst as C.ExpressionCstNode);
+  }
+
+  private block(n: C.BlockCstNode): Field[] {
+    const out: Field[] = [];
+    for (const f of n.children.field ?? []) {
+      const name = f.children.AnyName?.[0];
+      const value = f.children.expression?.[0];
+      if (!name || !value) continue;
+      out.push({ name: name.image, nameSpan: this.tok(name), value: this.expression(value), span: this.node(f) });
+    }
+    return out;
+  }
+
+  // ---------- expressions ----------
+
+  expression(n: C.ExpressionCstNode): Expr {
+    const s = n.children.setExpr?.[0];
+    return s ? this.setExpr(s) : this.errorExpr(n, this.node(n));
+  }
+
+  private leftAssoc<N extends CstNode>(operands: readonly N[] | undefined, ops: readonly IToken[] | undefined, sub: (n: N) => Expr, opOf: (t: IToken) => BinaryOp, whole: CstNode): Expr {
+    const first = operands?.[0];
+    if (!first) return this.errorExpr(whole, this.node(whole));
+    let acc = sub(first);
+    for (let i = 1; i < (operands?.length ?? 0); i++) {
+      const right = sub(operands![i]!);
+      const op = ops?.[i - 1];
+      if (!op) return acc;
+      acc = { kind: "binary", op: opOf(op), left: acc, right, opSpan: this.tok(op), span: span(this.file, acc.span.start, right.span.end) };
+    }
+    return acc;
+  }
+
+  private setExpr(n: C.SetExprCstNode): Expr {
+    return this.leftAssoc(n.children.operands, n.children.ops, (o) => this.pipeExpr(o), (t) => t.image as BinaryOp, n);
+  }
+
+  private pipeExpr(n: C.PipeExprCstNode): Expr {
+    const head = n.children.thenExpr?.[0];
+    if (!head) return this.errorExpr(n, this.node(n));
+    const source = this.thenExpr(head);
+    const steps = (n.children.transform ?? []).map((t) => this.transform(t)).filter((t): t is Transform => t !== undefined);
+    if (steps.length === 0) return source;
+    const lastStep = steps[steps.length - 1]!;
+    return { kind: "pipe", source, steps, span: span(this.file, source.span.start, lastStep.span.end) };
+  }
+
+  private transform(n: C.TransformCstNode): Transform | undefined {
+    const c = n.children;
+    if (c.Where?.[0]) {
+      const pred = c.ternary?.[0];
+      return { kind: "where", predicate: pred ? this.ternary(pred) : this.errorExpr(undefined, this.node(n)), span: this.node(n) };
+    }
+    const name = c.name?.[0];
+    if (!name) return undefined;
+    const args = c.callArgs?.[0] ? this.callArgs(c.callArgs[0]) : undefined;
+    return { kind: "step", name: name.image, nameSpan: this.tok(name), args, span: this.node(n) };
+  }
+
+  private thenExpr(n: C.ThenExprCstNode): Expr {
+    return this.leftAssoc(n.children.operands, n.children.Then, (o) => this.ternary(o), () => "then", n);
+  }
+
+  private ternary(n: C.TernaryCstNode): Expr {
+    const c = n.children;
+    const cond = c.cond?.[0] ? this.orExpr(c.cond[0]) : this.errorExpr(n, this.node(n));
+    if (!c.Question?.length) return cond;
+    const then = c.then?.[0] ? this.ternary(c.then[0]) : this.errorExpr(undefined, this.node(n));
+    const els = c.else?.[0] ? this.ternary(c.else[0]) : this.errorExpr(undefined, this.node(n));
+    return { kind: "ternary", cond, then, else: els, span: this.node(n) };
+  }
+
+  private orExpr(n: C.OrExprCstNode): Expr {
+    return this.leftAssoc(n.children.operands, n.children.ops, (o) => this.andExpr(o), () => "or", n);
+  }
+
+  private andExpr(n: C.AndExprCstNode): Expr {
+    return this.leftAssoc(n.children.operands, n.children.ops, (o) => this.notExpr(o), () => "and", n);
+  }
+
+  private notExpr(n: C.NotExprCstNode): Expr {
+    const c = n.children;
+    if (c.op?.length) {
+      const inner = c.notExpr?.[0];
+      return { kind: "unary", op: "not", operand: inner ? this.notExpr(inner) : this.errorExpr(undefined, this.node(n)), span: this.node(n) };
+    }
+    return c.compare?.[0] ? this.compare(c.compare[0]) : this.errorExpr(n, this.node(n));
+  }
+
+  private compare(n: C.CompareCstNode): Expr {
+    const op = n.children.op?.[0];
+    return this.leftAssoc(n.children.operands, op ? [op] : [], (o) => this.withExpr(o), (t) => t.image as BinaryOp, n);
+  }
+
+  private withExpr(n: C.WithExprCstNode): Expr {
+    return this.leftAssoc(n.children.operands, n.children.With, (o) => this.compose(o), () => "with", n);
+  }
+
+  private compose(n: C.ComposeCstNode): Expr {
+    return this.leftAssoc(n.children.operands, n.children.ShiftRight, (o) => this.additive(o), () => ">>", n);
+  }
+
+  private additive(n: C.AdditiveCstNode): Expr {
+    return this.leftAssoc(n.children.operands, n.children.ops, (o) => this.multiplicative(o), (t) => t.image as BinaryOp, n);
+  }
+
+  private multiplicative(n: C.MultiplicativeCstNode): Expr {
+    return this.leftAssoc(n.children.operands, n.children.ops, (o) => this.unary(o), (t) => t.image as BinaryOp, n);
+  }
+
+  private unary(n: C.UnaryCstNode): Expr {
+    const c = n.children;
+    if (c.Dash?.length) {
+      const inner = c.unary?.[0];
+      return { kind: "unary", op: "-", operand: inner ? this.unary(inner) : this.errorExpr(undefined, this.node(n)), span: this.node(n) };
+    }
+    return c.postfix?.[0] ? this.postfix(c.postfix[0]) : this.errorExpr(n, this.node(n));
+  }
+
+  private postfix(n: C.PostfixCstNode): Expr {
+    const p = n.children.primary?.[0];
+    let acc = p ? this.primary(p) : this.errorExpr(n, this.node(n));
+    // Suffixes are kept in source order by their offsets.
+    const suffixes = [...(n.children.suffixes ?? [])].sort((a, b) => (a.location?.startOffset ?? 0) - (b.location?.startOffset ?? 0));
+    for (const sfx of suffixes) {
+      const end = this.node(sfx).end;
+      if (sfx.name === "callArgs") {
+        acc = { kind: "call", callee: acc, args: this.callArgs(sfx as C.CallArgsCstNode), span: span(this.file, acc.span.start, end) };
+      } else if (sfx.name === "member") {
+        const t = (sfx as C.MemberCstNode).children.AnyName?.[0];
+        if (!t) continue;
+        acc = { kind: "member", object: acc, name: t.image, nameSpan: this.tok(t), span: span(this.file, acc.span.start, end) };
+      } else if (sfx.name === "index") {
+        const e = (sfx as C.IndexCstNode).children.expression?.[0];
+        acc = { kind: "index", object: acc, index: e ? this.expression(e) : this.errorExpr(sfx, this.node(sfx)), span: span(this.file, acc.span.start, end) };
+      }
+    }
+    return acc;
+  }
+
+  private callArgs(n: C.CallArgsCstNode): Arg[] {
+    const out: Arg[] = [];
+    for (const a of n.children.argument ?? []) {
+      const e = a.children.expression?.[0];
+      if (!e) continue;
+      const name = a.children.name?.[0];
+      const value = this.expression(e);
+      out.push(name ? { name: name.image, nameSpan: this.tok(name), value, span: this.node(a) } : { value, span: this.node(a) });
+    }
+    return out;
+  }
+
+  private primary(n: C.PrimaryCstNode): Expr {
+    const c = n.children;
+    const s = this.node(n);
+    if (c.NumberLit?.[0]) {
+      const raw = c.NumberLit[0].image;
+      return { kind: "number", raw, ...readNumber(raw, s, this.sink), span: s };
+    }
+    if (c.StringLit?.[0]) {
+      const t = c.StringLit[0];
+      return { kind: "string", raw: t.image, value: readString(t.image, t.tokenType.name === "ClosedString", s, this.sink), span: s };
+    }
+    if (c.RegexLit?.[0]) {
+      const raw = c.RegexLit[0].image;
+      return { kind: "regex", raw, ...readRegex(raw, s, this.sink), span: s };
+    }
+    if (c.True?.length) return { kind: "bool", value: true, span: s };
+    if (c.False?.length) return { kind: "bool", value: false, span: s };
+    if (c.Identifier?.[0]) return { kind: "name", name: c.Identifier[0].image, span: s };
+    if (c.TemplateName?.[0]) return { kind: "template", name: this.templateName(c.TemplateName[0]), span: s };
+    if (c.listLit?.[0]) return { kind: "list", items: (c.listLit[0].children.expression ?? []).map((e) => this.expression(e)), span: s };
+    if (c.recordLit?.[0]) {
+      const entries: Entry[] = [];
+      for (const e of c.recordLit[0].children.recordEntry ?? []) {
+        const name = e.children.AnyName?.[0];
+        const v = e.children.expression?.[0];
+        if (name && v) entries.push({ name: name.image, nameSpan: this.tok(name), value: this.expression(v) });
+      }
+      return { kind: "record", entries, span: s };
+    }
+    if (c.parenExpr?.[0]) {
+      const inner = c.parenExpr[0].children.expression?.[0];
+      return { kind: "paren", expr: inner ? this.expression(inner) : this.errorExpr(undefined, s), span: s };
+    }
+    return this.errorExpr(n, s);
+  }
+}
