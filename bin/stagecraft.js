@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: the compiled CLI lives in dist/ (built by `npm install` through the prepare script).
-import { main } from "../dist/src/cli/main.js";
+// Thin launcher: the CLI is compiled and bundled into one file by `npm run build` (run by `npm install`).
+import { main } from "../dist/stagecraft.mjs";
 
 process.exitCode = await main(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),

@@ -129,9 +129,9 @@ export type ForLoopCstChildren = {
   For: IToken[];
   Identifier: IToken[];
   In: IToken[];
-  from: AdditiveCstNode[];
+  from: RowChainCstNode[];
   DotDot: IToken[];
-  to: AdditiveCstNode[];
+  to: RowChainCstNode[];
   LCurly: IToken[];
   loopItem?: LoopItemCstNode[];
   RCurly: IToken[];
@@ -167,28 +167,32 @@ export interface ExpressionCstNode extends CstNode {
 }
 
 export type ExpressionCstChildren = {
-  setExpr: SetExprCstNode[];
+  chain: ChainCstNode[];
+  Question?: IToken[];
+  then?: ExpressionCstNode[];
+  Colon?: IToken[];
+  else?: ExpressionCstNode[];
 };
 
-export interface SetExprCstNode extends CstNode {
-  name: "setExpr";
-  children: SetExprCstChildren;
+export interface ChainCstNode extends CstNode {
+  name: "chain";
+  children: ChainCstChildren;
 }
 
-export type SetExprCstChildren = {
-  operands: (PipeExprCstNode)[];
+export type ChainCstChildren = {
+  operands: (PrefixedCstNode)[];
   ops?: (IToken)[];
+  steps?: TransformCstNode[];
 };
 
-export interface PipeExprCstNode extends CstNode {
-  name: "pipeExpr";
-  children: PipeExprCstChildren;
+export interface RowChainCstNode extends CstNode {
+  name: "rowChain";
+  children: RowChainCstChildren;
 }
 
-export type PipeExprCstChildren = {
-  thenExpr: ThenExprCstNode[];
-  Pipe?: IToken[];
-  transform?: TransformCstNode[];
+export type RowChainCstChildren = {
+  operands: (PrefixedCstNode)[];
+  ops?: IToken[];
 };
 
 export interface TransformCstNode extends CstNode {
@@ -198,124 +202,19 @@ export interface TransformCstNode extends CstNode {
 
 export type TransformCstChildren = {
   Where?: IToken[];
-  ternary?: TernaryCstNode[];
+  rowChain?: RowChainCstNode[];
   name?: (IToken)[];
   callArgs?: CallArgsCstNode[];
 };
 
-export interface ThenExprCstNode extends CstNode {
-  name: "thenExpr";
-  children: ThenExprCstChildren;
+export interface PrefixedCstNode extends CstNode {
+  name: "prefixed";
+  children: PrefixedCstChildren;
 }
 
-export type ThenExprCstChildren = {
-  operands: (TernaryCstNode)[];
-  Then?: IToken[];
-};
-
-export interface TernaryCstNode extends CstNode {
-  name: "ternary";
-  children: TernaryCstChildren;
-}
-
-export type TernaryCstChildren = {
-  cond: OrExprCstNode[];
-  Question?: IToken[];
-  then?: TernaryCstNode[];
-  Colon?: IToken[];
-  else?: TernaryCstNode[];
-};
-
-export interface OrExprCstNode extends CstNode {
-  name: "orExpr";
-  children: OrExprCstChildren;
-}
-
-export type OrExprCstChildren = {
-  operands: (AndExprCstNode)[];
-  ops?: (IToken)[];
-};
-
-export interface AndExprCstNode extends CstNode {
-  name: "andExpr";
-  children: AndExprCstChildren;
-}
-
-export type AndExprCstChildren = {
-  operands: (NotExprCstNode)[];
-  ops?: (IToken)[];
-};
-
-export interface NotExprCstNode extends CstNode {
-  name: "notExpr";
-  children: NotExprCstChildren;
-}
-
-export type NotExprCstChildren = {
-  op?: (IToken)[];
-  notExpr?: NotExprCstNode[];
-  compare?: CompareCstNode[];
-};
-
-export interface CompareCstNode extends CstNode {
-  name: "compare";
-  children: CompareCstChildren;
-}
-
-export type CompareCstChildren = {
-  operands: (WithExprCstNode)[];
-  op?: IToken[];
-};
-
-export interface WithExprCstNode extends CstNode {
-  name: "withExpr";
-  children: WithExprCstChildren;
-}
-
-export type WithExprCstChildren = {
-  operands: (ComposeCstNode)[];
-  With?: IToken[];
-};
-
-export interface ComposeCstNode extends CstNode {
-  name: "compose";
-  children: ComposeCstChildren;
-}
-
-export type ComposeCstChildren = {
-  operands: (AdditiveCstNode)[];
-  ShiftRight?: IToken[];
-};
-
-export interface AdditiveCstNode extends CstNode {
-  name: "additive";
-  children: AdditiveCstChildren;
-}
-
-export type AdditiveCstChildren = {
-  operands: (MultiplicativeCstNode)[];
-  ops?: (IToken)[];
-};
-
-export interface MultiplicativeCstNode extends CstNode {
-  name: "multiplicative";
-  children: MultiplicativeCstChildren;
-}
-
-export type MultiplicativeCstChildren = {
-  operands: (UnaryCstNode)[];
-  ops?: (IToken)[];
-};
-
-export interface UnaryCstNode extends CstNode {
-  name: "unary";
-  children: UnaryCstChildren;
-}
-
-export type UnaryCstChildren = {
-  Dash?: IToken[];
-  unary?: UnaryCstNode[];
-  postfix?: PostfixCstNode[];
+export type PrefixedCstChildren = {
+  prefixes?: IToken[];
+  postfix: PostfixCstNode[];
 };
 
 export interface PostfixCstNode extends CstNode {

@@ -1,7 +1,7 @@
 import type { CstNode, IRecognitionException, IToken } from "chevrotain";
 import { DiagnosticSink, type Diagnostic } from "../src/diagnostics/diagnostic.js";
 import { span } from "../src/diagnostics/span.js";
-import type { FileCstNode } from "./cst-types.js";
+import type { TopItemCstNode } from "./cst-types.js";
 import { StagecraftParser } from "./parser.js";
 import { lexer } from "./tokens.js";
 
@@ -10,8 +10,8 @@ export interface ParseResult {
   readonly text: string;
   readonly tokens: readonly IToken[];
   readonly comments: readonly IToken[];
-  /** Absent only when the input could not be parsed at all (binary, nested too deep). */
-  readonly cst: FileCstNode | undefined;
+  /** False when the input could not be parsed at all (binary, nested too deep). */
+  readonly parsed: boolean;
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -122,47 +122,74 @@ function syntaxError(file: string, text: string, e: IRecognitionException, sink:
 }
 
 /** Text to CST and syntax diagnostics. Never throws on any input. */
-export function parseText(file: string, text: string): ParseResult {
+export function parseText(file: string, text: string, onItem: (cst: TopItemCstNode) => void): ParseResult {
   const sink = new DiagnosticSink();
+  const result = (tokens: readonly IToken[], comments: readonly IToken[], parsed: boolean): ParseResult => ({ file, text, tokens, comments, parsed, diagnostics: sink.all });
   if (text.includes("\u0000")) {
     const at = text.indexOf("\u0000");
     sink.report("SC1010", span(file, at, at + 1), "this file contains NUL bytes and does not look like a pipeline file", {
       suggestion: "pipeline files are UTF-8 text",
     });
-    return { file, text, tokens: [], comments: [], cst: undefined, diagnostics: sink.all };
+    return result([], [], false);
   }
   const lexed = lexer.tokenize(text);
   lexErrors(file, text, lexed.errors, sink);
   const comments = lexed.groups["comments"] ?? [];
   const tokens = lexed.tokens;
   const balanced = bracketCheck(file, text, tokens, sink);
-  if (sink.all.some((d) => d.code === "SC1009")) return { file, text, tokens, comments, cst: undefined, diagnostics: sink.all };
+  if (sink.all.some((d) => d.code === "SC1009")) return result(tokens, comments, false);
   const deep = prefixRunTooDeep(tokens);
   if (deep) {
     sink.report("SC1009", tokSpan(file, text, deep), `more than ${MAX_DEPTH} prefix operators in a row`);
-    return { file, text, tokens, comments, cst: undefined, diagnostics: sink.all };
+    return result(tokens, comments, false);
   }
   const parser = parserInstance();
-  parser.input = [...tokens];
-  let cst: CstNode | undefined;
-  try {
-    cst = parser.file();
-  } catch (err: unknown) {
-    // Recursion limits are guarded above; anything else here is a bug in stagecraft.
-    const message = err instanceof Error ? err.message : String(err);
-    sink.report("SC9001", span(file, 0, 0), `the parser failed: ${message}`, { suggestion: "please report this with the file that caused it" });
-    return { file, text, tokens, comments, cst: undefined, diagnostics: sink.all };
-  }
   const seen = new Set<number>();
   let count = 0;
-  for (const e of parser.errors) {
-    // An error at the end of the file after an unclosed bracket is a consequence of that bracket.
-    if (!balanced && e.token.tokenType.name === "EOF") continue;
-    const at = Number.isFinite(e.token.startOffset) ? e.token.startOffset : text.length;
-    if (seen.has(at)) continue;
-    seen.add(at);
-    if (++count > MAX_SYNTAX_ERRORS) break;
-    syntaxError(file, text, e, sink);
+  for (const chunk of topLevelChunks(tokens)) {
+    parser.input = chunk;
+    let cst: CstNode;
+    try {
+      cst = parser.topItem();
+    } catch (err: unknown) {
+      // Recursion limits are guarded above; anything else here is a bug in stagecraft.
+      const message = err instanceof Error ? err.message : String(err);
+      sink.report("SC9001", span(file, 0, 0), `the parser failed: ${message}`, { suggestion: "please report this with the file that caused it" });
+      return result(tokens, comments, false);
+    }
+    for (const e of parser.errors) {
+      // An error at the end of the file after an unclosed bracket is a consequence of that bracket.
+      if (!balanced && e.token.tokenType.name === "EOF") continue;
+      const at = Number.isFinite(e.token.startOffset) ? e.token.startOffset : text.length;
+      if (seen.has(at)) continue;
+      seen.add(at);
+      if (++count > MAX_SYNTAX_ERRORS) break;
+      syntaxError(file, text, e, sink);
+    }
+    onItem(cst as TopItemCstNode);
   }
-  return { file, text, tokens, comments, cst: cst as FileCstNode, diagnostics: sink.all };
+  return result(tokens, comments, true);
+}
+
+const STARTS = new Set(["Import", "From", "Pipeline", "Defaults", "Model", "Dataset", "Scorer", "Schedule", "Reward", "Param", "Stage", "For"]);
+
+/**
+ * Splits the token stream at every keyword that starts a top-level item outside brackets. Each item
+ * is parsed on its own: a mistake in one cannot swallow the next, and each item's CST is dropped as
+ * soon as its AST is built, which keeps memory flat on very large files.
+ */
+function* topLevelChunks(tokens: readonly IToken[]): Generator<IToken[]> {
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const name = t.tokenType.name;
+    if (depth === 0 && i > start && STARTS.has(name)) {
+      yield tokens.slice(start, i);
+      start = i;
+    }
+    if (OPEN[name]) depth++;
+    else if (CLOSE_CHAR[name]) depth = Math.max(0, depth - 1);
+  }
+  if (start < tokens.length) yield tokens.slice(start);
 }

@@ -8,7 +8,7 @@ import * as T from "./tokens.js";
  */
 export class StagecraftParser extends CstParser {
   constructor() {
-    super([...T.ALL_TOKENS], { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full", errorMessageProvider: messageProvider });
+    super([...T.ALL_TOKENS], { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset", errorMessageProvider: messageProvider });
     this.performSelfAnalysis();
   }
 
@@ -92,9 +92,9 @@ export class StagecraftParser extends CstParser {
     this.CONSUME(T.For);
     this.CONSUME(T.Identifier);
     this.CONSUME(T.In);
-    this.SUBRULE(this.additive, { LABEL: "from" });
+    this.SUBRULE(this.rowChain, { LABEL: "from" });
     this.CONSUME(T.DotDot);
-    this.SUBRULE2(this.additive, { LABEL: "to" });
+    this.SUBRULE2(this.rowChain, { LABEL: "to" });
     this.CONSUME(T.LCurly);
     this.MANY(() => this.SUBRULE(this.loopItem));
     this.CONSUME(T.RCurly);
@@ -115,31 +115,48 @@ export class StagecraftParser extends CstParser {
     this.SUBRULE(this.expression);
   });
 
-  // ---------- expressions, lowest precedence first ----------
+  // ---------- expressions ----------
+  // Operators are parsed as flat chains and given their precedence when the AST is built
+  // (src/syntax/precedence.ts): a shallow CST is much cheaper to build than one rule per level.
 
+  /** `chain (? expression : expression)?`; the conditional binds loosest. */
   expression = this.RULE("expression", () => {
-    this.SUBRULE(this.setExpr);
-  });
-
-  /** Set algebra over datasets: `a union b minus c`. */
-  setExpr = this.RULE("setExpr", () => {
-    this.SUBRULE(this.pipeExpr, { LABEL: "operands" });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Union, { LABEL: "ops" }) },
-        { ALT: () => this.CONSUME(T.Intersect, { LABEL: "ops" }) },
-        { ALT: () => this.CONSUME(T.Minus, { LABEL: "ops" }) },
-      ]);
-      this.SUBRULE2(this.pipeExpr, { LABEL: "operands" });
+    this.SUBRULE(this.chain);
+    this.OPTION(() => {
+      this.CONSUME(T.Question);
+      this.SUBRULE(this.expression, { LABEL: "then" });
+      this.CONSUME(T.Colon);
+      this.SUBRULE2(this.expression, { LABEL: "else" });
     });
   });
 
-  /** Data transforms chained left to right: `vl | where q >= 4 | take(200K)`. */
-  pipeExpr = this.RULE("pipeExpr", () => {
-    this.SUBRULE(this.thenExpr);
+  /** Operands joined by binary operators and `| transform` steps, in source order. */
+  chain = this.RULE("chain", () => {
+    this.SUBRULE(this.prefixed, { LABEL: "operands" });
     this.MANY(() => {
-      this.CONSUME(T.Pipe);
-      this.SUBRULE(this.transform);
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.BinaryOp, { LABEL: "ops" });
+            this.SUBRULE2(this.prefixed, { LABEL: "operands" });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Pipe, { LABEL: "ops" });
+            this.SUBRULE(this.transform, { LABEL: "steps" });
+          },
+        },
+      ]);
+    });
+  });
+
+  /** A predicate after `where` or a loop bound: no pipes, set operations or `then`. */
+  rowChain = this.RULE("rowChain", () => {
+    this.SUBRULE(this.prefixed, { LABEL: "operands" });
+    this.MANY(() => {
+      this.CONSUME(T.RowOp, { LABEL: "ops" });
+      this.SUBRULE2(this.prefixed, { LABEL: "operands" });
     });
   });
 
@@ -148,7 +165,7 @@ export class StagecraftParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(T.Where);
-          this.SUBRULE(this.ternary);
+          this.SUBRULE(this.rowChain);
         },
       },
       {
@@ -165,109 +182,10 @@ export class StagecraftParser extends CstParser {
     ]);
   });
 
-  /** Schedules in sequence: `warmup(3%) then cosine(from: 2e-4)`. */
-  thenExpr = this.RULE("thenExpr", () => {
-    this.SUBRULE(this.ternary, { LABEL: "operands" });
-    this.MANY(() => {
-      this.CONSUME(T.Then);
-      this.SUBRULE2(this.ternary, { LABEL: "operands" });
-    });
-  });
-
-  ternary = this.RULE("ternary", () => {
-    this.SUBRULE(this.orExpr, { LABEL: "cond" });
-    this.OPTION(() => {
-      this.CONSUME(T.Question);
-      this.SUBRULE(this.ternary, { LABEL: "then" });
-      this.CONSUME(T.Colon);
-      this.SUBRULE2(this.ternary, { LABEL: "else" });
-    });
-  });
-
-  orExpr = this.RULE("orExpr", () => {
-    this.SUBRULE(this.andExpr, { LABEL: "operands" });
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Or, { LABEL: "ops" }) }, { ALT: () => this.CONSUME(T.OrOr, { LABEL: "ops" }) }]);
-      this.SUBRULE2(this.andExpr, { LABEL: "operands" });
-    });
-  });
-
-  andExpr = this.RULE("andExpr", () => {
-    this.SUBRULE(this.notExpr, { LABEL: "operands" });
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.And, { LABEL: "ops" }) }, { ALT: () => this.CONSUME(T.AndAnd, { LABEL: "ops" }) }]);
-      this.SUBRULE2(this.notExpr, { LABEL: "operands" });
-    });
-  });
-
-  notExpr = this.RULE("notExpr", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.OR2([{ ALT: () => this.CONSUME(T.Not, { LABEL: "op" }) }, { ALT: () => this.CONSUME(T.Bang, { LABEL: "op" }) }]);
-          this.SUBRULE(this.notExpr);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.compare) },
-    ]);
-  });
-
-  compare = this.RULE("compare", () => {
-    this.SUBRULE(this.withExpr, { LABEL: "operands" });
-    this.OPTION(() => {
-      this.CONSUME(T.CompareOp, { LABEL: "op" });
-      this.SUBRULE2(this.withExpr, { LABEL: "operands" });
-    });
-  });
-
-  /** A replacement pair, for swap stages: `qwen with r1`. */
-  withExpr = this.RULE("withExpr", () => {
-    this.SUBRULE(this.compose, { LABEL: "operands" });
-    this.OPTION(() => {
-      this.CONSUME(T.With);
-      this.SUBRULE2(this.compose, { LABEL: "operands" });
-    });
-  });
-
-  /** Model composition: `vit >> proj >> qwen`. */
-  compose = this.RULE("compose", () => {
-    this.SUBRULE(this.additive, { LABEL: "operands" });
-    this.MANY(() => {
-      this.CONSUME(T.ShiftRight);
-      this.SUBRULE2(this.additive, { LABEL: "operands" });
-    });
-  });
-
-  additive = this.RULE("additive", () => {
-    this.SUBRULE(this.multiplicative, { LABEL: "operands" });
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Plus, { LABEL: "ops" }) }, { ALT: () => this.CONSUME(T.Dash, { LABEL: "ops" }) }]);
-      this.SUBRULE2(this.multiplicative, { LABEL: "operands" });
-    });
-  });
-
-  multiplicative = this.RULE("multiplicative", () => {
-    this.SUBRULE(this.unary, { LABEL: "operands" });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Star, { LABEL: "ops" }) },
-        { ALT: () => this.CONSUME(T.Slash, { LABEL: "ops" }) },
-        { ALT: () => this.CONSUME(T.Percent, { LABEL: "ops" }) },
-      ]);
-      this.SUBRULE2(this.unary, { LABEL: "operands" });
-    });
-  });
-
-  unary = this.RULE("unary", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Dash);
-          this.SUBRULE(this.unary);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.postfix) },
-    ]);
+  /** Prefix operators are a loop, not recursion, so `- - - x` cannot overflow the stack. */
+  prefixed = this.RULE("prefixed", () => {
+    this.MANY(() => this.CONSUME(T.PrefixOp, { LABEL: "prefixes" }));
+    this.SUBRULE(this.postfix);
   });
 
   postfix = this.RULE("postfix", () => {

@@ -7,6 +7,12 @@ import { Lexer, createToken, type CustomPatternMatcherFunc, type IToken, type To
 
 /** Every word that can name a field or a named argument, keywords included (`from = x`, `cosine(from: 1)`). */
 export const AnyName = createToken({ name: "AnyName", pattern: Lexer.NA });
+/** Binary operators of every precedence; their precedence is applied when the AST is built. */
+export const BinaryOp = createToken({ name: "BinaryOp", pattern: Lexer.NA });
+/** The binary operators allowed inside a `where` predicate: all but `then` and the set operations. */
+export const RowOp = createToken({ name: "RowOp", pattern: Lexer.NA, categories: [BinaryOp] });
+/** Prefix operators: `-x`, `not x`, `!x`. */
+export const PrefixOp = createToken({ name: "PrefixOp", pattern: Lexer.NA });
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
 export const Comment = createToken({ name: "Comment", pattern: /#[^\n\r]*/, group: "comments" });
@@ -26,9 +32,9 @@ export const TemplateName = createToken({
 });
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [AnyName] });
 
-function keyword(word: string): TokenType {
+function keyword(word: string, ...categories: TokenType[]): TokenType {
   const name = word.charAt(0).toUpperCase() + word.slice(1);
-  return createToken({ name, pattern: new RegExp(word), longer_alt: [TemplateName, Identifier], categories: [AnyName] });
+  return createToken({ name, pattern: new RegExp(word), longer_alt: [TemplateName, Identifier], categories: [AnyName, ...categories] });
 }
 
 export const Pipeline = keyword("pipeline");
@@ -46,14 +52,14 @@ export const Import = keyword("import");
 export const From = keyword("from");
 export const Frozen = keyword("frozen");
 export const Where = keyword("where");
-export const Then = keyword("then");
-export const Union = keyword("union");
-export const Intersect = keyword("intersect");
-export const Minus = keyword("minus");
-export const With = keyword("with");
-export const And = keyword("and");
-export const Or = keyword("or");
-export const Not = keyword("not");
+export const Then = keyword("then", BinaryOp);
+export const Union = keyword("union", BinaryOp);
+export const Intersect = keyword("intersect", BinaryOp);
+export const Minus = keyword("minus", BinaryOp);
+export const With = keyword("with", RowOp);
+export const And = keyword("and", RowOp);
+export const Or = keyword("or", RowOp);
+export const Not = keyword("not", PrefixOp);
 export const True = keyword("true");
 export const False = keyword("false");
 
@@ -76,24 +82,24 @@ const matchRegex: CustomPatternMatcherFunc = (text, offset, tokens) => {
 export const RegexLit = createToken({ name: "RegexLit", pattern: matchRegex, line_breaks: false, start_chars_hint: ["/"] });
 
 export const Arrow = createToken({ name: "Arrow", pattern: /->/ });
-export const ShiftRight = createToken({ name: "ShiftRight", pattern: />>/ });
-export const CompareOp = createToken({ name: "CompareOp", pattern: Lexer.NA });
+export const ShiftRight = createToken({ name: "ShiftRight", pattern: />>/, categories: [RowOp] });
+export const CompareOp = createToken({ name: "CompareOp", pattern: Lexer.NA, categories: [RowOp] });
 export const EqEq = createToken({ name: "EqEq", pattern: /==/, categories: [CompareOp] });
 export const NotEq = createToken({ name: "NotEq", pattern: /!=/, categories: [CompareOp] });
 export const LtEq = createToken({ name: "LtEq", pattern: /<=/, categories: [CompareOp] });
 export const GtEq = createToken({ name: "GtEq", pattern: />=/, categories: [CompareOp] });
 export const Lt = createToken({ name: "Lt", pattern: /</, categories: [CompareOp] });
 export const Gt = createToken({ name: "Gt", pattern: />/, categories: [CompareOp] });
-export const AndAnd = createToken({ name: "AndAnd", pattern: /&&/ });
-export const OrOr = createToken({ name: "OrOr", pattern: /\|\|/ });
+export const AndAnd = createToken({ name: "AndAnd", pattern: /&&/, categories: [RowOp] });
+export const OrOr = createToken({ name: "OrOr", pattern: /\|\|/, categories: [RowOp] });
 export const Pipe = createToken({ name: "Pipe", pattern: /\|/ });
-export const Bang = createToken({ name: "Bang", pattern: /!/ });
+export const Bang = createToken({ name: "Bang", pattern: /!/, categories: [PrefixOp] });
 export const Equals = createToken({ name: "Equals", pattern: /=/ });
-export const Plus = createToken({ name: "Plus", pattern: /\+/ });
-export const Dash = createToken({ name: "Dash", pattern: /-/ });
-export const Star = createToken({ name: "Star", pattern: /\*/ });
-export const Slash = createToken({ name: "Slash", pattern: /\// });
-export const Percent = createToken({ name: "Percent", pattern: /%/ });
+export const Plus = createToken({ name: "Plus", pattern: /\+/, categories: [RowOp] });
+export const Dash = createToken({ name: "Dash", pattern: /-/, categories: [RowOp, PrefixOp] });
+export const Star = createToken({ name: "Star", pattern: /\*/, categories: [RowOp] });
+export const Slash = createToken({ name: "Slash", pattern: /\//, categories: [RowOp] });
+export const Percent = createToken({ name: "Percent", pattern: /%/, categories: [RowOp] });
 export const Question = createToken({ name: "Question", pattern: /\?/ });
 export const DotDot = createToken({ name: "DotDot", pattern: /\.\./ });
 export const Dot = createToken({ name: "Dot", pattern: /\./ });
@@ -116,7 +122,7 @@ export const ALL_TOKENS: readonly TokenType[] = [
   WhiteSpace, Comment,
   // Longest first, so `in` cannot shadow `intersect`.
   ...[...KEYWORDS].sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length),
-  TemplateName, Identifier, AnyName,
+  TemplateName, Identifier, AnyName, BinaryOp, RowOp, PrefixOp,
   NumberLit, StringLit, ClosedString, OpenString,
   RegexLit,
   Arrow, ShiftRight, EqEq, NotEq, LtEq, GtEq, Lt, Gt, CompareOp, AndAnd, OrOr, Pipe, Bang, Equals,
@@ -125,7 +131,7 @@ export const ALL_TOKENS: readonly TokenType[] = [
 ];
 
 export const lexer = new Lexer([...ALL_TOKENS], {
-  positionTracking: "full",
+  positionTracking: "onlyOffset",
   ensureOptimizations: false,
   recoveryEnabled: true,
 });

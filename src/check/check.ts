@@ -58,6 +58,7 @@ export function checkFile(entry: string, host: SourceHost): CheckResult {
   for (const inst of instances) types.set(inst, c.typeOf(inst, undefined));
   const pipeline = checkPipeline(c, loaded.files);
   checkDefaults(c);
+  reportUnused(c, instances, loaded.files[0]?.path);
 
   const diagnostics = sortDiagnostics(c.sink.all);
   const ok = !diagnostics.some((d) => d.severity === "error");
@@ -66,6 +67,19 @@ export function checkFile(entry: string, host: SourceHost): CheckResult {
     .map((inst) => ({ inst, kind: inst.item.kind === "stage" ? inst.item.stageKind : "", deps: stageDeps(c, inst) }));
   const program: CheckedProgram | undefined = ok ? { entry, files: loaded.files, instances, types, stages, pipeline } : undefined;
   return { diagnostics, sources, program };
+}
+
+/** Declarations of the entry file that nothing reads are probably a mistake (a typo elsewhere, or leftovers). */
+function reportUnused(c: Checker, instances: readonly Instance[], entry: string | undefined): void {
+  const used = c.referenced;
+  const reported = new Set<unknown>();
+  for (const inst of instances) {
+    if (inst.item.kind !== "decl" || inst.file !== entry || used.has(inst) || reported.has(inst.item)) continue;
+    reported.add(inst.item);
+    c.report("SC2013", inst.nameSpan, `${inst.item.declKind} '${inst.item.name.raw}' is declared but never used`, {
+      suggestion: "remove it, or check the spelling where it should be used",
+    });
+  }
 }
 
 /** Stage-level dependencies: follow reference edges through declarations until a stage is reached. */

@@ -24,6 +24,8 @@ export class Checker {
   readonly visibility = new Map<string, { file: string; names: ReadonlySet<string> | undefined }[]>();
   readonly defaults = new Map<string, { fields: readonly Field[]; span: Span }>();
   readonly edges = new Map<Instance, Edge[]>();
+  /** Every instance some expression reads, including loop bounds and settings outside any declaration. */
+  readonly referenced = new Set<Instance>();
   /** Templates declared in loops, by their text, for messages about rounds that do not exist. */
   readonly templates = new Map<string, { span: Span; names: string[] }>();
   private readonly memo = new Map<Instance, Ty>();
@@ -69,6 +71,7 @@ export class Checker {
   /** The type of an instance, evaluated once; a reference back into the evaluation in progress is a cycle. */
   typeOf(inst: Instance, via: Span | undefined): Ty {
     const from = this.current();
+    if (via) this.referenced.add(inst);
     if (from && via) {
       const list = this.edges.get(from) ?? [];
       if (!list.some((e) => e.to === inst)) list.push({ to: inst, span: via });

@@ -114,7 +114,7 @@ export const STAGE_KINDS: Readonly<Record<string, StageKindSpec>> = {
     exclusive: [["from", "model"], ["epochs", "steps"]],
   },
   eval: {
-    doc: "generate answers, extract the \\boxed{} answer and compare it with the row's answer; yields .accuracy, .failures, .successes",
+    doc: "generate answers, extract the \\boxed{} answer and compare it with the row's answer; yields .failures and .successes (accuracy is recorded with its results)",
     yields: "eval",
     fields: {
       ...MODEL_SOURCE,

@@ -59,8 +59,6 @@ export const CODES = {
   SC3001: { phase: "graph", severity: "error", title: "reference to a round that does not exist" },
   SC3002: { phase: "graph", severity: "error", title: "cycle between stages" },
   SC3003: { phase: "graph", severity: "error", title: "name defined by more than one round" },
-  // runtime (reserved for the engine)
-  SC4001: { phase: "runtime", severity: "error", title: "malformed data row" },
   // internal
   SC9001: { phase: "internal", severity: "error", title: "internal error in stagecraft" },
 } as const satisfies Record<string, CodeInfo>;

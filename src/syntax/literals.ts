@@ -14,7 +14,8 @@ export function readNumber(raw: string, s: Span, sink: DiagnosticSink): { value:
   if (rest === "") return { value: base, suffix: "" };
   if (rest in MULTIPLIERS) {
     const suffix = rest as Exclude<NumberSuffix, "">;
-    return { value: base * MULTIPLIERS[suffix], suffix };
+    // 32.8B is 32800000000 exactly, not 32799999999.999996: round away the binary fraction error.
+    return { value: Number((base * MULTIPLIERS[suffix]).toPrecision(15)), suffix };
   }
   const lower = rest.toLowerCase();
   const guess = lower === "k" || lower === "m" || lower === "b" || lower === "t" ? `write ${digits}${rest.toUpperCase()}` : SUFFIX_HELP;

@@ -1,7 +1,7 @@
 import { parseText } from "../../grammar/parse.js";
 import { DiagnosticSink, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { span } from "../diagnostics/span.js";
-import type { Program } from "./ast.js";
+import type { Item, Program } from "./ast.js";
 import { AstBuilder } from "./to-ast.js";
 
 export interface ParsedFile {
@@ -11,18 +11,23 @@ export interface ParsedFile {
 
 /** Source text → AST with spans, plus every syntax diagnostic. Never throws. */
 export function parseProgram(file: string, text: string): ParsedFile {
-  const parsed = parseText(file, text);
   const sink = new DiagnosticSink();
-  sink.addAll(parsed.diagnostics);
-  let items: Program["items"] = [];
-  if (parsed.cst) {
+  const builder = new AstBuilder(file, sink);
+  const items: Item[] = [];
+  let failed = false;
+  const parsed = parseText(file, text, (cst) => {
+    if (failed) return;
     try {
-      items = new AstBuilder(file, sink).items(parsed.cst);
+      const item = builder.topItem(cst);
+      if (item) items.push(item);
     } catch (err: unknown) {
+      failed = true;
       const message = err instanceof Error ? err.message : String(err);
       sink.report("SC9001", span(file, 0, 0), `building the syntax tree failed: ${message}`, { suggestion: "please report this with the file that caused it" });
     }
-  }
+  });
+  // Syntax errors come first, in source order, then what building the tree found.
+  const diagnostics = [...parsed.diagnostics, ...sink.all];
   const comments = parsed.comments.map((c) => ({ text: c.image, span: span(file, c.startOffset, c.startOffset + c.image.length) }));
-  return { program: { file, items, comments }, diagnostics: sink.all };
+  return { program: { file, items, comments }, diagnostics };
 }

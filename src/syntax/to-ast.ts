@@ -4,8 +4,9 @@ import { parserInstance } from "../../grammar/parse.js";
 import { lexer } from "../../grammar/tokens.js";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import { span, type Span } from "../diagnostics/span.js";
-import type { Arg, BinaryOp, DeclKind, Entry, Expr, Field, Item, TemplateNameNode, TemplatePart, Transform } from "./ast.js";
+import type { Arg, DeclKind, Entry, Expr, Field, Item, TemplateNameNode, TemplatePart, Transform } from "./ast.js";
 import { readNumber, readRegex, readString } from "./literals.js";
+import { binaryOpOf, ChainBuilder, type Piece } from "./precedence.js";
 
 /** CST → AST. Recovered (partial) nodes become `error` expressions or are dropped; nothing throws. */
 export class AstBuilder {
@@ -33,16 +34,7 @@ export class AstBuilder {
     return { kind: "error", span: n ? this.node(n) : fallback };
   }
 
-  items(cst: C.FileCstNode): Item[] {
-    const out: Item[] = [];
-    for (const top of cst.children.topItem ?? []) {
-      const item = this.topItem(top);
-      if (item) out.push(item);
-    }
-    return out;
-  }
-
-  private topItem(n: C.TopItemCstNode): Item | undefined {
+  topItem(n: C.TopItemCstNode): Item | undefined {
     const c = n.children;
     if (c.importDecl?.[0]) return this.importDecl(c.importDecl[0]);
     if (c.fromImport?.[0]) return this.fromImport(c.fromImport[0]);
@@ -121,7 +113,7 @@ export class AstBuilder {
       const item = this.loopItem(li);
       if (item) body.push(item);
     }
-    return { kind: "for", variable: v.image, variableSpan: this.tok(v), from: this.additive(from), to: this.additive(to), body, span: this.node(n) };
+    return { kind: "for", variable: v.image, variableSpan: this.tok(v), from: this.chain(from), to: this.chain(to), body, span: this.node(n) };
   }
 
   private declName(n: C.DeclNameCstNode): TemplateNameNode | undefined {
@@ -174,107 +166,43 @@ export class AstBuilder {
   // ---------- expressions ----------
 
   expression(n: C.ExpressionCstNode): Expr {
-    const s = n.children.setExpr?.[0];
-    return s ? this.setExpr(s) : this.errorExpr(n, this.node(n));
+    const c = n.children;
+    const cond = c.chain?.[0] ? this.chain(c.chain[0]) : this.errorExpr(n, this.node(n));
+    if (!c.Question?.length) return cond;
+    const then = c.then?.[0] ? this.expression(c.then[0]) : this.errorExpr(undefined, this.node(n));
+    const els = c.else?.[0] ? this.expression(c.else[0]) : this.errorExpr(undefined, this.node(n));
+    return { kind: "ternary", cond, then, else: els, span: this.node(n) };
   }
 
-  private leftAssoc<N extends CstNode>(operands: readonly N[] | undefined, ops: readonly IToken[] | undefined, sub: (n: N) => Expr, opOf: (t: IToken) => BinaryOp, whole: CstNode): Expr {
-    const first = operands?.[0];
-    if (!first) return this.errorExpr(whole, this.node(whole));
-    let acc = sub(first);
-    for (let i = 1; i < (operands?.length ?? 0); i++) {
-      const right = sub(operands![i]!);
-      const op = ops?.[i - 1];
-      if (!op) return acc;
-      acc = { kind: "binary", op: opOf(op), left: acc, right, opSpan: this.tok(op), span: span(this.file, acc.span.start, right.span.end) };
+  private chain(n: C.ChainCstNode | C.RowChainCstNode): Expr {
+    const pieces: { at: number; piece: Piece }[] = [];
+    for (const o of n.children.operands ?? []) {
+      for (const t of o.children.prefixes ?? []) pieces.push({ at: t.startOffset, piece: { kind: "prefix", op: t.image === "-" ? "-" : "not", span: this.tok(t) } });
+      const pf = o.children.postfix?.[0];
+      const expr = pf ? this.postfix(pf) : this.errorExpr(o, this.node(o));
+      pieces.push({ at: expr.span.start - this.offsetShift, piece: { kind: "operand", expr } });
     }
-    return acc;
-  }
-
-  private setExpr(n: C.SetExprCstNode): Expr {
-    return this.leftAssoc(n.children.operands, n.children.ops, (o) => this.pipeExpr(o), (t) => t.image as BinaryOp, n);
-  }
-
-  private pipeExpr(n: C.PipeExprCstNode): Expr {
-    const head = n.children.thenExpr?.[0];
-    if (!head) return this.errorExpr(n, this.node(n));
-    const source = this.thenExpr(head);
-    const steps = (n.children.transform ?? []).map((t) => this.transform(t)).filter((t): t is Transform => t !== undefined);
-    if (steps.length === 0) return source;
-    const lastStep = steps[steps.length - 1]!;
-    return { kind: "pipe", source, steps, span: span(this.file, source.span.start, lastStep.span.end) };
+    for (const t of n.children.ops ?? []) {
+      if (t.image !== "|") pieces.push({ at: t.startOffset, piece: { kind: "op", op: binaryOpOf(t.image), span: this.tok(t) } });
+    }
+    for (const st of "steps" in n.children ? (n.children.steps ?? []) : []) {
+      const step = this.transform(st);
+      if (step) pieces.push({ at: step.span.start - this.offsetShift, piece: { kind: "pipe", step } });
+    }
+    pieces.sort((a, b) => a.at - b.at);
+    return new ChainBuilder(pieces.map((p) => p.piece), this.sink, this.node(n)).build();
   }
 
   private transform(n: C.TransformCstNode): Transform | undefined {
     const c = n.children;
     if (c.Where?.[0]) {
-      const pred = c.ternary?.[0];
-      return { kind: "where", predicate: pred ? this.ternary(pred) : this.errorExpr(undefined, this.node(n)), span: this.node(n) };
+      const pred = c.rowChain?.[0];
+      return { kind: "where", predicate: pred ? this.chain(pred) : this.errorExpr(undefined, this.node(n)), span: this.node(n) };
     }
     const name = c.name?.[0];
     if (!name) return undefined;
     const args = c.callArgs?.[0] ? this.callArgs(c.callArgs[0]) : undefined;
     return { kind: "step", name: name.image, nameSpan: this.tok(name), args, span: this.node(n) };
-  }
-
-  private thenExpr(n: C.ThenExprCstNode): Expr {
-    return this.leftAssoc(n.children.operands, n.children.Then, (o) => this.ternary(o), () => "then", n);
-  }
-
-  private ternary(n: C.TernaryCstNode): Expr {
-    const c = n.children;
-    const cond = c.cond?.[0] ? this.orExpr(c.cond[0]) : this.errorExpr(n, this.node(n));
-    if (!c.Question?.length) return cond;
-    const then = c.then?.[0] ? this.ternary(c.then[0]) : this.errorExpr(undefined, this.node(n));
-    const els = c.else?.[0] ? this.ternary(c.else[0]) : this.errorExpr(undefined, this.node(n));
-    return { kind: "ternary", cond, then, else: els, span: this.node(n) };
-  }
-
-  private orExpr(n: C.OrExprCstNode): Expr {
-    return this.leftAssoc(n.children.operands, n.children.ops, (o) => this.andExpr(o), () => "or", n);
-  }
-
-  private andExpr(n: C.AndExprCstNode): Expr {
-    return this.leftAssoc(n.children.operands, n.children.ops, (o) => this.notExpr(o), () => "and", n);
-  }
-
-  private notExpr(n: C.NotExprCstNode): Expr {
-    const c = n.children;
-    if (c.op?.length) {
-      const inner = c.notExpr?.[0];
-      return { kind: "unary", op: "not", operand: inner ? this.notExpr(inner) : this.errorExpr(undefined, this.node(n)), span: this.node(n) };
-    }
-    return c.compare?.[0] ? this.compare(c.compare[0]) : this.errorExpr(n, this.node(n));
-  }
-
-  private compare(n: C.CompareCstNode): Expr {
-    const op = n.children.op?.[0];
-    return this.leftAssoc(n.children.operands, op ? [op] : [], (o) => this.withExpr(o), (t) => t.image as BinaryOp, n);
-  }
-
-  private withExpr(n: C.WithExprCstNode): Expr {
-    return this.leftAssoc(n.children.operands, n.children.With, (o) => this.compose(o), () => "with", n);
-  }
-
-  private compose(n: C.ComposeCstNode): Expr {
-    return this.leftAssoc(n.children.operands, n.children.ShiftRight, (o) => this.additive(o), () => ">>", n);
-  }
-
-  private additive(n: C.AdditiveCstNode): Expr {
-    return this.leftAssoc(n.children.operands, n.children.ops, (o) => this.multiplicative(o), (t) => t.image as BinaryOp, n);
-  }
-
-  private multiplicative(n: C.MultiplicativeCstNode): Expr {
-    return this.leftAssoc(n.children.operands, n.children.ops, (o) => this.unary(o), (t) => t.image as BinaryOp, n);
-  }
-
-  private unary(n: C.UnaryCstNode): Expr {
-    const c = n.children;
-    if (c.Dash?.length) {
-      const inner = c.unary?.[0];
-      return { kind: "unary", op: "-", operand: inner ? this.unary(inner) : this.errorExpr(undefined, this.node(n)), span: this.node(n) };
-    }
-    return c.postfix?.[0] ? this.postfix(c.postfix[0]) : this.errorExpr(n, this.node(n));
   }
 
   private postfix(n: C.PostfixCstNode): Expr {
