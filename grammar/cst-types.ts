@@ -20,7 +20,9 @@ export type TopItemCstChildren = {
   fromImport?: FromImportCstNode[];
   pipelineDecl?: PipelineDeclCstNode[];
   defaultsDecl?: DefaultsDeclCstNode[];
-  loopItem?: LoopItemCstNode[];
+  declaration?: DeclarationCstNode[];
+  stageDecl?: StageDeclCstNode[];
+  forLoop?: ForLoopCstNode[];
 };
 
 export interface LoopItemCstNode extends CstNode {
@@ -91,20 +93,10 @@ export type DeclarationCstChildren = {
   Schedule?: IToken[];
   Reward?: IToken[];
   Param?: IToken[];
-  declName: DeclNameCstNode[];
+  name?: (IToken)[];
   Equals: IToken[];
   expression: ExpressionCstNode[];
   Frozen?: IToken[];
-};
-
-export interface DeclNameCstNode extends CstNode {
-  name: "declName";
-  children: DeclNameCstChildren;
-}
-
-export type DeclNameCstChildren = {
-  Identifier?: IToken[];
-  TemplateName?: IToken[];
 };
 
 export interface StageDeclCstNode extends CstNode {
@@ -114,9 +106,9 @@ export interface StageDeclCstNode extends CstNode {
 
 export type StageDeclCstChildren = {
   Stage: IToken[];
-  declName: DeclNameCstNode[];
+  name?: (IToken)[];
   Colon: IToken[];
-  Identifier: IToken[];
+  kind: IToken[];
   block: BlockCstNode[];
 };
 
@@ -167,22 +159,13 @@ export interface ExpressionCstNode extends CstNode {
 }
 
 export type ExpressionCstChildren = {
-  chain: ChainCstNode[];
+  operands: (OperandCstNode)[];
+  ops?: (IToken)[];
+  steps?: TransformCstNode[];
   Question?: IToken[];
   then?: ExpressionCstNode[];
   Colon?: IToken[];
   else?: ExpressionCstNode[];
-};
-
-export interface ChainCstNode extends CstNode {
-  name: "chain";
-  children: ChainCstChildren;
-}
-
-export type ChainCstChildren = {
-  operands: (PrefixedCstNode)[];
-  ops?: (IToken)[];
-  steps?: TransformCstNode[];
 };
 
 export interface RowChainCstNode extends CstNode {
@@ -191,7 +174,7 @@ export interface RowChainCstNode extends CstNode {
 }
 
 export type RowChainCstChildren = {
-  operands: (PrefixedCstNode)[];
+  operands: (OperandCstNode)[];
   ops?: IToken[];
 };
 
@@ -207,23 +190,23 @@ export type TransformCstChildren = {
   callArgs?: CallArgsCstNode[];
 };
 
-export interface PrefixedCstNode extends CstNode {
-  name: "prefixed";
-  children: PrefixedCstChildren;
+export interface OperandCstNode extends CstNode {
+  name: "operand";
+  children: OperandCstChildren;
 }
 
-export type PrefixedCstChildren = {
+export type OperandCstChildren = {
   prefixes?: IToken[];
-  postfix: PostfixCstNode[];
-};
-
-export interface PostfixCstNode extends CstNode {
-  name: "postfix";
-  children: PostfixCstChildren;
-}
-
-export type PostfixCstChildren = {
-  primary: PrimaryCstNode[];
+  NumberLit?: IToken[];
+  StringLit?: IToken[];
+  RegexLit?: IToken[];
+  True?: IToken[];
+  False?: IToken[];
+  Identifier?: IToken[];
+  TemplateName?: IToken[];
+  listLit?: ListLitCstNode[];
+  recordLit?: RecordLitCstNode[];
+  parenExpr?: ParenExprCstNode[];
   suffixes?: (CallArgsCstNode | MemberCstNode | IndexCstNode)[];
 };
 
@@ -269,24 +252,6 @@ export type IndexCstChildren = {
   LBracket: IToken[];
   expression: ExpressionCstNode[];
   RBracket: IToken[];
-};
-
-export interface PrimaryCstNode extends CstNode {
-  name: "primary";
-  children: PrimaryCstChildren;
-}
-
-export type PrimaryCstChildren = {
-  NumberLit?: IToken[];
-  StringLit?: IToken[];
-  RegexLit?: IToken[];
-  True?: IToken[];
-  False?: IToken[];
-  Identifier?: IToken[];
-  TemplateName?: IToken[];
-  listLit?: ListLitCstNode[];
-  recordLit?: RecordLitCstNode[];
-  parenExpr?: ParenExprCstNode[];
 };
 
 export interface ParenExprCstNode extends CstNode {

@@ -3,7 +3,7 @@ import { DiagnosticSink, type Diagnostic } from "../src/diagnostics/diagnostic.j
 import { span } from "../src/diagnostics/span.js";
 import type { TopItemCstNode } from "./cst-types.js";
 import { StagecraftParser } from "./parser.js";
-import { lexer } from "./tokens.js";
+import { tokenize } from "./tokens.js";
 
 export interface ParseResult {
   readonly file: string;
@@ -132,7 +132,7 @@ export function parseText(file: string, text: string, onItem: (cst: TopItemCstNo
     });
     return result([], [], false);
   }
-  const lexed = lexer.tokenize(text);
+  const lexed = tokenize(text);
   lexErrors(file, text, lexed.errors, sink);
   const comments = lexed.groups["comments"] ?? [];
   const tokens = lexed.tokens;
@@ -184,7 +184,9 @@ function* topLevelChunks(tokens: readonly IToken[]): Generator<IToken[]> {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     const name = t.tokenType.name;
-    if (depth === 0 && i > start && STARTS.has(name)) {
+    // `from "x.sc" import a` is one item: its `import` does not start another.
+    const fromImport = name === "Import" && tokens[i - 2]?.tokenType.name === "From";
+    if (depth === 0 && i > start && STARTS.has(name) && !fromImport) {
       yield tokens.slice(start, i);
       start = i;
     }

@@ -24,11 +24,13 @@ export class StagecraftParser extends CstParser {
       { ALT: () => this.SUBRULE(this.fromImport) },
       { ALT: () => this.SUBRULE(this.pipelineDecl) },
       { ALT: () => this.SUBRULE(this.defaultsDecl) },
-      { ALT: () => this.SUBRULE(this.loopItem) },
+      { ALT: () => this.SUBRULE(this.declaration) },
+      { ALT: () => this.SUBRULE(this.stageDecl) },
+      { ALT: () => this.SUBRULE(this.forLoop) },
     ]);
   });
 
-  /** Items allowed both at the top level and inside a `for` loop. */
+  /** Items allowed inside a `for` loop. */
   loopItem = this.RULE("loopItem", () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.declaration) },
@@ -70,21 +72,17 @@ export class StagecraftParser extends CstParser {
       { ALT: () => this.CONSUME(T.Reward) },
       { ALT: () => this.CONSUME(T.Param) },
     ]);
-    this.SUBRULE(this.declName);
+    this.OR2([{ ALT: () => this.CONSUME(T.Identifier, { LABEL: "name" }) }, { ALT: () => this.CONSUME(T.TemplateName, { LABEL: "name" }) }]);
     this.CONSUME(T.Equals);
     this.SUBRULE(this.expression);
     this.OPTION(() => this.CONSUME(T.Frozen));
   });
 
-  declName = this.RULE("declName", () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Identifier) }, { ALT: () => this.CONSUME(T.TemplateName) }]);
-  });
-
   stageDecl = this.RULE("stageDecl", () => {
     this.CONSUME(T.Stage);
-    this.SUBRULE(this.declName);
+    this.OR([{ ALT: () => this.CONSUME(T.Identifier, { LABEL: "name" }) }, { ALT: () => this.CONSUME(T.TemplateName, { LABEL: "name" }) }]);
     this.CONSUME(T.Colon);
-    this.CONSUME(T.Identifier);
+    this.CONSUME2(T.Identifier, { LABEL: "kind" });
     this.SUBRULE(this.block);
   });
 
@@ -119,26 +117,18 @@ export class StagecraftParser extends CstParser {
   // Operators are parsed as flat chains and given their precedence when the AST is built
   // (src/syntax/precedence.ts): a shallow CST is much cheaper to build than one rule per level.
 
-  /** `chain (? expression : expression)?`; the conditional binds loosest. */
+  /**
+   * Operands joined by binary operators and `| transform` steps, in source order, then an
+   * optional `? a : b` (the conditional binds loosest).
+   */
   expression = this.RULE("expression", () => {
-    this.SUBRULE(this.chain);
-    this.OPTION(() => {
-      this.CONSUME(T.Question);
-      this.SUBRULE(this.expression, { LABEL: "then" });
-      this.CONSUME(T.Colon);
-      this.SUBRULE2(this.expression, { LABEL: "else" });
-    });
-  });
-
-  /** Operands joined by binary operators and `| transform` steps, in source order. */
-  chain = this.RULE("chain", () => {
-    this.SUBRULE(this.prefixed, { LABEL: "operands" });
+    this.SUBRULE(this.operand, { LABEL: "operands" });
     this.MANY(() => {
       this.OR([
         {
           ALT: () => {
             this.CONSUME(T.BinaryOp, { LABEL: "ops" });
-            this.SUBRULE2(this.prefixed, { LABEL: "operands" });
+            this.SUBRULE2(this.operand, { LABEL: "operands" });
           },
         },
         {
@@ -149,14 +139,20 @@ export class StagecraftParser extends CstParser {
         },
       ]);
     });
+    this.OPTION(() => {
+      this.CONSUME(T.Question);
+      this.SUBRULE(this.expression, { LABEL: "then" });
+      this.CONSUME(T.Colon);
+      this.SUBRULE2(this.expression, { LABEL: "else" });
+    });
   });
 
-  /** A predicate after `where` or a loop bound: no pipes, set operations or `then`. */
+  /** A predicate after `where` or a loop bound: no pipes, set operations, `then` or `?:`. */
   rowChain = this.RULE("rowChain", () => {
-    this.SUBRULE(this.prefixed, { LABEL: "operands" });
+    this.SUBRULE(this.operand, { LABEL: "operands" });
     this.MANY(() => {
       this.CONSUME(T.RowOp, { LABEL: "ops" });
-      this.SUBRULE2(this.prefixed, { LABEL: "operands" });
+      this.SUBRULE2(this.operand, { LABEL: "operands" });
     });
   });
 
@@ -182,16 +178,26 @@ export class StagecraftParser extends CstParser {
     ]);
   });
 
-  /** Prefix operators are a loop, not recursion, so `- - - x` cannot overflow the stack. */
-  prefixed = this.RULE("prefixed", () => {
+  /**
+   * Prefix operators, a primary value, then calls, members and indexes. One rule rather than one
+   * per level keeps the CST shallow; prefixes are a loop, so `- - - x` cannot overflow the stack.
+   */
+  operand = this.RULE("operand", () => {
     this.MANY(() => this.CONSUME(T.PrefixOp, { LABEL: "prefixes" }));
-    this.SUBRULE(this.postfix);
-  });
-
-  postfix = this.RULE("postfix", () => {
-    this.SUBRULE(this.primary);
-    this.MANY(() => {
-      this.OR([
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLit) },
+      { ALT: () => this.CONSUME(T.StringLit) },
+      { ALT: () => this.CONSUME(T.RegexLit) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.CONSUME(T.Identifier) },
+      { ALT: () => this.CONSUME(T.TemplateName) },
+      { ALT: () => this.SUBRULE(this.listLit) },
+      { ALT: () => this.SUBRULE(this.recordLit) },
+      { ALT: () => this.SUBRULE(this.parenExpr) },
+    ]);
+    this.MANY2(() => {
+      this.OR2([
         { ALT: () => this.SUBRULE(this.callArgs, { LABEL: "suffixes" }) },
         { ALT: () => this.SUBRULE(this.member, { LABEL: "suffixes" }) },
         { ALT: () => this.SUBRULE(this.index, { LABEL: "suffixes" }) },
@@ -222,21 +228,6 @@ export class StagecraftParser extends CstParser {
     this.CONSUME(T.LBracket);
     this.SUBRULE(this.expression);
     this.CONSUME(T.RBracket);
-  });
-
-  primary = this.RULE("primary", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.NumberLit) },
-      { ALT: () => this.CONSUME(T.StringLit) },
-      { ALT: () => this.CONSUME(T.RegexLit) },
-      { ALT: () => this.CONSUME(T.True) },
-      { ALT: () => this.CONSUME(T.False) },
-      { ALT: () => this.CONSUME(T.Identifier) },
-      { ALT: () => this.CONSUME(T.TemplateName) },
-      { ALT: () => this.SUBRULE(this.listLit) },
-      { ALT: () => this.SUBRULE(this.recordLit) },
-      { ALT: () => this.SUBRULE(this.parenExpr) },
-    ]);
   });
 
   parenExpr = this.RULE("parenExpr", () => {

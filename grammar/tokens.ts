@@ -137,3 +137,14 @@ export const lexer = new Lexer([...ALL_TOKENS], {
 });
 
 export type Token = IToken;
+
+/**
+ * Lexes with offsets only (the cheapest tracking mode) and fills in each token's end offset,
+ * which spans and the parser's node locations are built from.
+ */
+export function tokenize(text: string): ReturnType<typeof lexer.tokenize> {
+  const r = lexer.tokenize(text);
+  for (const t of r.tokens) t.endOffset = t.startOffset + t.image.length - 1;
+  for (const g of Object.values(r.groups)) for (const t of g) t.endOffset = t.startOffset + t.image.length - 1;
+  return r;
+}

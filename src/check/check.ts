@@ -53,6 +53,7 @@ export function checkFile(entry: string, host: SourceHost): CheckResult {
   collectSettings(c, loaded.files);
   for (const f of loaded.files) expandLoops(c, f.path, f.program.items, new Map(), instances);
   checkImportedNames(c, loaded.files);
+  sortBySource(instances, loaded.files);
 
   const types = new Map<Instance, Ty>();
   for (const inst of instances) types.set(inst, c.typeOf(inst, undefined));
@@ -67,6 +68,28 @@ export function checkFile(entry: string, host: SourceHost): CheckResult {
     .map((inst) => ({ inst, kind: inst.item.kind === "stage" ? inst.item.stageKind : "", deps: stageDeps(c, inst) }));
   const program: CheckedProgram | undefined = ok ? { entry, files: loaded.files, instances, types, stages, pipeline } : undefined;
   return { diagnostics, sources, program };
+}
+
+/**
+ * Source order: files in load order, top-level items by position, and a loop's instances where the
+ * loop stands, round by round (the sort is stable, and expansion produced them round by round).
+ */
+function sortBySource(instances: Instance[], files: readonly LoadedFile[]): void {
+  const fileIndex = new Map(files.map((f, i) => [f.path, i]));
+  const tops = new Map(files.map((f) => [f.path, f.program.items.map((i) => i.span.start)]));
+  const topOf = (inst: Instance): number => {
+    const starts = tops.get(inst.file) ?? [];
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] ?? 0) <= inst.item.span.start) lo = mid;
+      else hi = mid - 1;
+    }
+    return starts[lo] ?? 0;
+  };
+  const key = new Map(instances.map((i) => [i, [fileIndex.get(i.file) ?? 0, topOf(i)] as const]));
+  instances.sort((a, b) => key.get(a)![0] - key.get(b)![0] || key.get(a)![1] - key.get(b)![1]);
 }
 
 /** Declarations of the entry file that nothing reads are probably a mistake (a typo elsewhere, or leftovers). */

@@ -110,6 +110,7 @@ function checkTrain(c: Checker, f: FieldWithOrigin, values: Map<string, Ty>, sco
   const model = modelOf(values);
   if (!model || model.parts.length === 0 || ty.t === "unknown") return ty;
   for (const p of partNames(f.value)) {
+    if (!c.symbols.has(p.name)) continue; // already reported as an unknown name
     if (!model.parts.includes(p.name)) {
       c.reportIn(scope, "SC2011", p.span, `stage '${inst.name}' cannot train '${p.name}': its model is made of ${model.parts.join(" >> ")}`, {
         suggestion: didYouMean(p.name, model.parts),

@@ -1,7 +1,7 @@
 import type { CstNode, IToken } from "chevrotain";
 import type * as C from "../../grammar/cst-types.js";
 import { parserInstance } from "../../grammar/parse.js";
-import { lexer } from "../../grammar/tokens.js";
+import { tokenize } from "../../grammar/tokens.js";
 import type { DiagnosticSink } from "../diagnostics/diagnostic.js";
 import { span, type Span } from "../diagnostics/span.js";
 import type { Arg, DeclKind, Entry, Expr, Field, Item, TemplateNameNode, TemplatePart, Transform } from "./ast.js";
@@ -50,7 +50,9 @@ export class AstBuilder {
       if (!kind || !d.block?.[0]) return undefined;
       return { kind: "defaults", stageKind: kind.image, kindSpan: this.tok(kind), fields: this.block(d.block[0]), span: this.node(c.defaultsDecl[0]) };
     }
-    if (c.loopItem?.[0]) return this.loopItem(c.loopItem[0]);
+    if (c.declaration?.[0]) return this.declaration(c.declaration[0]);
+    if (c.stageDecl?.[0]) return this.stageDecl(c.stageDecl[0]);
+    if (c.forLoop?.[0]) return this.forLoop(c.forLoop[0]);
     return undefined;
   }
 
@@ -80,7 +82,7 @@ export class AstBuilder {
   private declaration(n: C.DeclarationCstNode): Item | undefined {
     const c = n.children;
     const kw = c.Model?.[0] ?? c.Dataset?.[0] ?? c.Scorer?.[0] ?? c.Schedule?.[0] ?? c.Reward?.[0] ?? c.Param?.[0];
-    const name = c.declName?.[0] ? this.declName(c.declName[0]) : undefined;
+    const name = c.name?.[0] ? this.templateName(c.name[0]) : undefined;
     const value = c.expression?.[0];
     if (!kw || !name || !value) return undefined;
     return {
@@ -96,8 +98,8 @@ export class AstBuilder {
 
   private stageDecl(n: C.StageDeclCstNode): Item | undefined {
     const c = n.children;
-    const name = c.declName?.[0] ? this.declName(c.declName[0]) : undefined;
-    const kind = c.Identifier?.[0];
+    const name = c.name?.[0] ? this.templateName(c.name[0]) : undefined;
+    const kind = c.kind?.[0];
     if (!name || !kind || !c.block?.[0]) return undefined;
     return { kind: "stage", name, stageKind: kind.image, kindSpan: this.tok(kind), fields: this.block(c.block[0]), span: this.node(n) };
   }
@@ -114,11 +116,6 @@ export class AstBuilder {
       if (item) body.push(item);
     }
     return { kind: "for", variable: v.image, variableSpan: this.tok(v), from: this.chain(from), to: this.chain(to), body, span: this.node(n) };
-  }
-
-  private declName(n: C.DeclNameCstNode): TemplateNameNode | undefined {
-    const t = n.children.Identifier?.[0] ?? n.children.TemplateName?.[0];
-    return t ? this.templateName(t) : undefined;
   }
 
   /** Splits `hybrid_{t-1}` into text and holes; each hole is parsed as an expression in place. */
@@ -141,7 +138,7 @@ export class AstBuilder {
 
   private holeExpr(text: string, at: number): Expr {
     const whole = span(this.file, at, at + text.length);
-    const lexed = lexer.tokenize(text);
+    const lexed = tokenize(text);
     const parser = parserInstance();
     parser.input = lexed.tokens;
     const cst = parser.expression();
@@ -167,19 +164,18 @@ export class AstBuilder {
 
   expression(n: C.ExpressionCstNode): Expr {
     const c = n.children;
-    const cond = c.chain?.[0] ? this.chain(c.chain[0]) : this.errorExpr(n, this.node(n));
+    const cond = this.chain(n);
     if (!c.Question?.length) return cond;
     const then = c.then?.[0] ? this.expression(c.then[0]) : this.errorExpr(undefined, this.node(n));
     const els = c.else?.[0] ? this.expression(c.else[0]) : this.errorExpr(undefined, this.node(n));
     return { kind: "ternary", cond, then, else: els, span: this.node(n) };
   }
 
-  private chain(n: C.ChainCstNode | C.RowChainCstNode): Expr {
+  private chain(n: C.ExpressionCstNode | C.RowChainCstNode): Expr {
     const pieces: { at: number; piece: Piece }[] = [];
     for (const o of n.children.operands ?? []) {
       for (const t of o.children.prefixes ?? []) pieces.push({ at: t.startOffset, piece: { kind: "prefix", op: t.image === "-" ? "-" : "not", span: this.tok(t) } });
-      const pf = o.children.postfix?.[0];
-      const expr = pf ? this.postfix(pf) : this.errorExpr(o, this.node(o));
+      const expr = this.operand(o);
       pieces.push({ at: expr.span.start - this.offsetShift, piece: { kind: "operand", expr } });
     }
     for (const t of n.children.ops ?? []) {
@@ -205,9 +201,9 @@ export class AstBuilder {
     return { kind: "step", name: name.image, nameSpan: this.tok(name), args, span: this.node(n) };
   }
 
-  private postfix(n: C.PostfixCstNode): Expr {
-    const p = n.children.primary?.[0];
-    let acc = p ? this.primary(p) : this.errorExpr(n, this.node(n));
+  /** An operand without its prefixes (the chain applies those with their precedence). */
+  private operand(n: C.OperandCstNode): Expr {
+    let acc = this.primary(n);
     // Suffixes are kept in source order by their offsets.
     const suffixes = [...(n.children.suffixes ?? [])].sort((a, b) => (a.location?.startOffset ?? 0) - (b.location?.startOffset ?? 0));
     for (const sfx of suffixes) {
@@ -238,9 +234,11 @@ export class AstBuilder {
     return out;
   }
 
-  private primary(n: C.PrimaryCstNode): Expr {
+  private primary(n: C.OperandCstNode): Expr {
     const c = n.children;
-    const s = this.node(n);
+    const first = c.NumberLit?.[0] ?? c.StringLit?.[0] ?? c.RegexLit?.[0] ?? c.True?.[0] ?? c.False?.[0] ?? c.Identifier?.[0] ?? c.TemplateName?.[0];
+    const sub = c.listLit?.[0] ?? c.recordLit?.[0] ?? c.parenExpr?.[0];
+    const s = first ? this.tok(first) : sub ? this.node(sub) : this.node(n);
     if (c.NumberLit?.[0]) {
       const raw = c.NumberLit[0].image;
       return { kind: "number", raw, ...readNumber(raw, s, this.sink), span: s };

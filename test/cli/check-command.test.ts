@@ -1,0 +1,49 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+
+const tmp = mkdtempSync(path.join(tmpdir(), "stagecraft-cli-"));
+const bad = path.join(tmp, "bad.sc");
+writeFileSync(bad, 'dataset d = synthetic("visual_arith", rows: 10)\ndataset e = d | where qualty > 1\nstage x : sft { data = e }\n');
+
+describe("stagecraft check", () => {
+  it("exits 0 and says so on clean files", async () => {
+    const r = await runCli(["check", "workflows/skywork-r1v.sc", "workflows/tiny-r1v.sc"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("no problems");
+    expect(r.stderr).toBe("");
+  });
+
+  it("exits 1 and renders every error with file:line:col", async () => {
+    const r = await runCli(["check", bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${bad}:2:23: error[SC2009]`);
+    expect(r.stderr).toContain(`${bad}:3:7: error[SC2104]`);
+    expect(r.stderr).toMatch(/\n\d+ errors\n$/);
+  });
+
+  it("--json carries codes, severities and spans", async () => {
+    const r = await runCli(["check", "--json", bad]);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { diagnostics: { code: string; span: { line: number; col: number } }[]; errors: number };
+    expect(out.errors).toBe(out.diagnostics.length);
+    expect(out.diagnostics[0]).toMatchObject({ code: "SC2009", span: { line: 2, col: 23 } });
+  });
+
+  it("reports missing files and bad usage without throwing", async () => {
+    expect((await runCli(["check", path.join(tmp, "missing.sc")])).code).toBe(1);
+    expect((await runCli(["check"])).code).toBe(64);
+    expect((await runCli(["frobnicate"])).code).toBe(64);
+    expect((await runCli(["check", "--bogus", bad])).code).toBe(64);
+    expect((await runCli(["check", tmp])).code).toBe(1);
+  });
+
+  it("the installed bin runs the bundled CLI", () => {
+    const r = spawnSync(process.execPath, ["bin/stagecraft.js", "check", "workflows/tiny-r1v.sc"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("no problems");
+  });
+});
