@@ -60,23 +60,86 @@ function lexErrors(file: string, text: string, errors: readonly { offset: number
   }
 }
 
-/** Unclosed and unmatched brackets, reported where they are rather than where the file ends. */
-function bracketCheck(file: string, text: string, tokens: readonly IToken[], sink: DiagnosticSink): boolean {
+const DECL_KEYWORDS = new Set(["Model", "Dataset", "Scorer", "Schedule", "Reward", "Param"]);
+const NAME_TOKENS = new Set(["Identifier", "TemplateName"]);
+
+/** Whether the tokens at `i` read as the start of a top-level item (`stage x :`, `model m =`, ...). */
+function startsItem(tokens: readonly IToken[], i: number): boolean {
+  const t = tokens[i]?.tokenType.name;
+  const n1 = tokens[i + 1]?.tokenType.name ?? "";
+  const n2 = tokens[i + 2]?.tokenType.name ?? "";
+  if (t === undefined) return false;
+  if (t === "Stage") return NAME_TOKENS.has(n1) && n2 === "Colon";
+  if (DECL_KEYWORDS.has(t)) return NAME_TOKENS.has(n1) && n2 === "Equals";
+  if (t === "Defaults" || t === "Pipeline") return n1 === "Identifier" && n2 === "LCurly";
+  if (t === "For") return n1 === "Identifier" && n2 === "In";
+  if (t === "Import") return n1 === "StringLit" || n1 === "ClosedString" || n1 === "OpenString";
+  if (t === "From") return (n1 === "ClosedString" || n1 === "OpenString") && n2 === "Import";
+  return false;
+}
+
+const STARTS = new Set(["Import", "From", "Pipeline", "Defaults", "Model", "Dataset", "Scorer", "Schedule", "Reward", "Param", "Stage", "For"]);
+
+interface Split {
+  readonly chunks: IToken[][];
+  /** False when a bracket was left open or closed without opening. */
+  readonly balanced: boolean;
+  readonly tooDeep: boolean;
+}
+
+/**
+ * Splits the token stream into top-level items and checks brackets on the way. Each item is parsed
+ * on its own: a mistake in one cannot swallow the next, and each item's CST is dropped as soon as
+ * its AST is built, which keeps memory flat on very large files. A declaration that starts while a
+ * bracket is still open means that bracket was never closed: it is reported there, at the opening
+ * bracket, and the new item starts afresh.
+ */
+function splitItems(file: string, text: string, tokens: readonly IToken[], sink: DiagnosticSink): Split {
+  const chunks: IToken[][] = [];
   const stack: IToken[] = [];
-  let ok = true;
-  for (const t of tokens) {
+  /** Opening braces of `for` bodies, where declarations belong. */
+  const loopBodies = new Set<IToken>();
+  let loopHeaderAt: number | undefined;
+  let balanced = true;
+  let start = 0;
+  const cut = (i: number) => {
+    if (i > start) chunks.push(tokens.slice(start, i));
+    start = i;
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
     const name = t.tokenType.name;
+    if (stack.length === 0) {
+      // `from "x.sc" import a` is one item: its `import` does not start another.
+      const fromImport = name === "Import" && tokens[i - 2]?.tokenType.name === "From";
+      if (STARTS.has(name) && !fromImport) cut(i);
+    } else if (STARTS.has(name) && startsItem(tokens, i) && !stack.every((o) => loopBodies.has(o))) {
+      balanced = false;
+      for (const unclosed of stack.reverse()) {
+        sink.report("SC1005", tokSpan(file, text, unclosed), `'${unclosed.image}' is not closed before the next declaration`, {
+          related: [{ span: tokSpan(file, text, t), message: "the next declaration starts here" }],
+          suggestion: `add '${CLOSE_CHAR[OPEN[unclosed.tokenType.name] ?? ""] ?? "}"}' before it`,
+        });
+      }
+      stack.length = 0;
+      cut(i);
+    }
+    if (name === "For") loopHeaderAt = stack.length;
     if (OPEN[name]) {
+      if (name === "LCurly" && loopHeaderAt === stack.length) {
+        loopBodies.add(t);
+        loopHeaderAt = undefined;
+      }
       stack.push(t);
       if (stack.length > MAX_DEPTH) {
         sink.report("SC1009", tokSpan(file, text, t), `brackets nested more than ${MAX_DEPTH} deep`, { suggestion: "split the expression into named declarations" });
-        return false;
+        return { chunks, balanced: false, tooDeep: true };
       }
     } else if (CLOSE_CHAR[name]) {
       const top = stack[stack.length - 1];
       if (top && OPEN[top.tokenType.name] === name) stack.pop();
       else {
-        ok = false;
+        balanced = false;
         const matching = stack.findLastIndex((o) => OPEN[o.tokenType.name] === name);
         if (matching >= 0) {
           // An inner bracket was left open: report it, then treat it as closed here.
@@ -92,14 +155,15 @@ function bracketCheck(file: string, text: string, tokens: readonly IToken[], sin
       }
     }
   }
+  cut(tokens.length);
   for (const unclosed of stack.reverse()) {
-    ok = false;
+    balanced = false;
     sink.report("SC1005", tokSpan(file, text, unclosed), `'${unclosed.image}' is never closed`, {
       related: [{ span: span(file, text.length, text.length), message: "the file ends here" }],
       suggestion: `add '${CLOSE_CHAR[OPEN[unclosed.tokenType.name] ?? ""] ?? "}"}'`,
     });
   }
-  return ok;
+  return { chunks, balanced, tooDeep: false };
 }
 
 /** Long runs of prefix operators recurse like brackets do. */
@@ -114,11 +178,22 @@ function prefixRunTooDeep(tokens: readonly IToken[]): IToken | undefined {
   return undefined;
 }
 
+/** Hints for the mistakes people make most, keyed on what the parser expected and what it found. */
+function hintFor(message: string, found: string): string | undefined {
+  if (message.startsWith("expected '=' but found ':'")) return "fields are set with '=': name = value (':' is for named arguments and record entries)";
+  if (message.startsWith("expected ':' but found '='")) return "named arguments and record entries use ':': name: value";
+  if (message.startsWith("expected ')' but found") && /^[A-Za-z_"0-9]/.test(found)) return "separate arguments with ','";
+  if (message.startsWith("expected ']' but found") && /^[A-Za-z_"0-9]/.test(found)) return "separate list items with ','";
+  if (found === "=") return "to compare two values write '=='; '=' only sets a field or declares a name";
+  if (found === "'" || found.startsWith("'")) return 'strings are written in double quotes: "..."';
+  return undefined;
+}
+
 function syntaxError(file: string, text: string, e: IRecognitionException, sink: DiagnosticSink): void {
   const code = e.name === "MismatchedTokenException" || e.name === "NotAllInputParsedException" ? "SC1003" : "SC1004";
   let s = tokSpan(file, text, e.token);
   if (e.token.tokenType.name === "EOF") s = span(file, text.length, text.length);
-  sink.report(code, s, e.message);
+  sink.report(code, s, e.message, { suggestion: hintFor(e.message, e.token.image) });
 }
 
 /** Text to CST and syntax diagnostics. Never throws on any input. */
@@ -136,8 +211,8 @@ export function parseText(file: string, text: string, onItem: (cst: TopItemCstNo
   lexErrors(file, text, lexed.errors, sink);
   const comments = lexed.groups["comments"] ?? [];
   const tokens = lexed.tokens;
-  const balanced = bracketCheck(file, text, tokens, sink);
-  if (sink.all.some((d) => d.code === "SC1009")) return result(tokens, comments, false);
+  const { chunks, balanced, tooDeep } = splitItems(file, text, tokens, sink);
+  if (tooDeep) return result(tokens, comments, false);
   const deep = prefixRunTooDeep(tokens);
   if (deep) {
     sink.report("SC1009", tokSpan(file, text, deep), `more than ${MAX_DEPTH} prefix operators in a row`);
@@ -146,7 +221,7 @@ export function parseText(file: string, text: string, onItem: (cst: TopItemCstNo
   const parser = parserInstance();
   const seen = new Set<number>();
   let count = 0;
-  for (const chunk of topLevelChunks(tokens)) {
+  for (const chunk of chunks) {
     parser.input = chunk;
     let cst: CstNode;
     try {
@@ -171,27 +246,3 @@ export function parseText(file: string, text: string, onItem: (cst: TopItemCstNo
   return result(tokens, comments, true);
 }
 
-const STARTS = new Set(["Import", "From", "Pipeline", "Defaults", "Model", "Dataset", "Scorer", "Schedule", "Reward", "Param", "Stage", "For"]);
-
-/**
- * Splits the token stream at every keyword that starts a top-level item outside brackets. Each item
- * is parsed on its own: a mistake in one cannot swallow the next, and each item's CST is dropped as
- * soon as its AST is built, which keeps memory flat on very large files.
- */
-function* topLevelChunks(tokens: readonly IToken[]): Generator<IToken[]> {
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    const name = t.tokenType.name;
-    // `from "x.sc" import a` is one item: its `import` does not start another.
-    const fromImport = name === "Import" && tokens[i - 2]?.tokenType.name === "From";
-    if (depth === 0 && i > start && STARTS.has(name) && !fromImport) {
-      yield tokens.slice(start, i);
-      start = i;
-    }
-    if (OPEN[name]) depth++;
-    else if (CLOSE_CHAR[name]) depth = Math.max(0, depth - 1);
-  }
-  if (start < tokens.length) yield tokens.slice(start);
-}

@@ -125,9 +125,17 @@ function resolveTemplate(c: Checker, n: TemplateNameNode, scope: Scope): Ty {
   const rounds = [...c.symbols.keys()].filter((k) => shape.test(k)).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
   const family = [...c.templates.entries()].find(([, t]) => t.names.some((x) => rounds.includes(x)));
   const related = family ? [{ span: family[1].span, message: `'${family[0]}' declares ${family[1].names.join(", ")}` }] : [];
+  if (rounds.length === 0) {
+    // Nothing of this shape exists in any round: one error for the whole loop, not one per round.
+    const hint = c.suggestName(name, scope);
+    c.report("SC3001", n.span, `'${n.raw}' names nothing: no declaration has a name of that shape`, {
+      suggestion: `${describeEnv(scope).trim() || "here"} it is '${name}'${hint ? `; ${hint}` : ""}`,
+    });
+    return UNKNOWN;
+  }
   c.report("SC3001", n.span, `'${n.raw}' is '${name}'${describeEnv(scope)}, and there is no '${name}'`, {
     related,
-    suggestion: rounds.length ? `rounds that exist: ${rounds.join(", ")}` : undefined,
+    suggestion: `rounds that exist: ${rounds.join(", ")}`,
   });
   return UNKNOWN;
 }
