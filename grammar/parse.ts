@@ -3,7 +3,10 @@ import { DiagnosticSink, type Diagnostic } from "../src/diagnostics/diagnostic.j
 import { span } from "../src/diagnostics/span.js";
 import type { TopItemCstNode } from "./cst-types.js";
 import { StagecraftParser } from "./parser.js";
-import { tokenize } from "./tokens.js";
+import { tokenMatcher } from "chevrotain";
+import { BinaryOp, KEYWORDS, PrefixOp, tokenize } from "./tokens.js";
+
+const KEYWORD_IMAGES = new Set(KEYWORDS.map((k) => String(k.PATTERN).replace(/^\/|\/$/g, "")));
 
 export interface ParseResult {
   readonly file: string;
@@ -78,10 +81,15 @@ function startsItem(tokens: readonly IToken[], i: number): boolean {
   return false;
 }
 
+/** Tokens after which an operand must follow. */
+const OPERAND_AFTER = new Set(["Where", "Equals", "Pipe", "Question", "Colon", "Comma", "LParen", "LBracket", "Then", "With"]);
+
 const STARTS = new Set(["Import", "From", "Pipeline", "Defaults", "Model", "Dataset", "Scorer", "Schedule", "Reward", "Param", "Stage", "For"]);
 
 interface Split {
   readonly chunks: IToken[][];
+  /** Offsets already reported by the bracket check: the parser's complaints there are consequences. */
+  readonly reportedAt: ReadonlySet<number>;
   /** False when a bracket was left open or closed without opening. */
   readonly balanced: boolean;
   readonly tooDeep: boolean;
@@ -97,6 +105,8 @@ interface Split {
 function splitItems(file: string, text: string, tokens: readonly IToken[], sink: DiagnosticSink): Split {
   const chunks: IToken[][] = [];
   const stack: IToken[] = [];
+  const reportedAt = new Set<number>();
+  let quoteSlipLine = -1;
   /** Opening braces of `for` bodies, where declarations belong. */
   const loopBodies = new Set<IToken>();
   let loopHeaderAt: number | undefined;
@@ -109,10 +119,30 @@ function splitItems(file: string, text: string, tokens: readonly IToken[], sink:
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     const name = t.tokenType.name;
+    if (name === "OpenString") {
+      // The unclosed string swallowed the rest of its line, closing brackets included.
+      while (stack.length && !text.slice(stack[stack.length - 1]!.startOffset, t.startOffset).includes("\n")) stack.pop();
+      balanced = false;
+    }
+    if (name === "ClosedString") {
+      const next = tokens[i + 1];
+      const line = lineEnd(text, t.startOffset);
+      if (next && next.startOffset === t.startOffset + t.image.length && /^[A-Za-z0-9_]/.test(next.image) && quoteSlipLine !== line) {
+        quoteSlipLine = line; // one report per line: the quotes after the slip all pair up wrongly
+        // `"a, b: ["id"`: quotes pair up wrongly when one is missing; the next word touches the string.
+        sink.report("SC1002", tokSpan(file, text, t), "a closing quote seems to be missing: this string runs on into what follows", {
+          suggestion: `check the quotes before '${next.image}'`,
+        });
+        reportedAt.add(next.startOffset);
+      }
+    }
     if (stack.length === 0) {
-      // `from "x.sc" import a` is one item: its `import` does not start another.
+      // `from "x.sc" import a` is one item: its `import` does not start another; nor does a
+      // keyword where an operand belongs (`where model == 1`), which the parser reports.
       const fromImport = name === "Import" && tokens[i - 2]?.tokenType.name === "From";
-      if (STARTS.has(name) && !fromImport) cut(i);
+      const prev = tokens[i - 1];
+      const operandExpected = prev !== undefined && (OPERAND_AFTER.has(prev.tokenType.name) || tokenMatcher(prev, BinaryOp) || tokenMatcher(prev, PrefixOp));
+      if (STARTS.has(name) && !fromImport && (!operandExpected || startsItem(tokens, i))) cut(i);
     } else if (STARTS.has(name) && startsItem(tokens, i) && !stack.every((o) => loopBodies.has(o))) {
       balanced = false;
       for (const unclosed of stack.reverse()) {
@@ -133,7 +163,7 @@ function splitItems(file: string, text: string, tokens: readonly IToken[], sink:
       stack.push(t);
       if (stack.length > MAX_DEPTH) {
         sink.report("SC1009", tokSpan(file, text, t), `brackets nested more than ${MAX_DEPTH} deep`, { suggestion: "split the expression into named declarations" });
-        return { chunks, balanced: false, tooDeep: true };
+        return { chunks, reportedAt, balanced: false, tooDeep: true };
       }
     } else if (CLOSE_CHAR[name]) {
       const top = stack[stack.length - 1];
@@ -143,6 +173,7 @@ function splitItems(file: string, text: string, tokens: readonly IToken[], sink:
         const matching = stack.findLastIndex((o) => OPEN[o.tokenType.name] === name);
         if (matching >= 0) {
           // An inner bracket was left open: report it, then treat it as closed here.
+          reportedAt.add(t.startOffset);
           for (const unclosed of stack.splice(matching + 1).reverse()) {
             sink.report("SC1005", tokSpan(file, text, unclosed), `'${unclosed.image}' is not closed`, {
               related: [{ span: tokSpan(file, text, t), message: `'${t.image}' closes an outer bracket first` }],
@@ -150,6 +181,7 @@ function splitItems(file: string, text: string, tokens: readonly IToken[], sink:
           }
           stack.pop();
         } else {
+          reportedAt.add(t.startOffset);
           sink.report("SC1003", tokSpan(file, text, t), `'${CLOSE_CHAR[name]}' has no matching opening bracket`);
         }
       }
@@ -163,7 +195,12 @@ function splitItems(file: string, text: string, tokens: readonly IToken[], sink:
       suggestion: `add '${CLOSE_CHAR[OPEN[unclosed.tokenType.name] ?? ""] ?? "}"}'`,
     });
   }
-  return { chunks, balanced, tooDeep: false };
+  return { chunks, reportedAt, balanced, tooDeep: false };
+}
+
+function lineEnd(text: string, offset: number): number {
+  const nl = text.indexOf("\n", offset);
+  return nl < 0 ? text.length : nl;
 }
 
 /** Long runs of prefix operators recurse like brackets do. */
@@ -184,7 +221,8 @@ function hintFor(message: string, found: string): string | undefined {
   if (message.startsWith("expected ':' but found '='")) return "named arguments and record entries use ':': name: value";
   if (message.startsWith("expected ')' but found") && /^[A-Za-z_"0-9]/.test(found)) return "separate arguments with ','";
   if (message.startsWith("expected ']' but found") && /^[A-Za-z_"0-9]/.test(found)) return "separate list items with ','";
-  if (found === "=") return "to compare two values write '=='; '=' only sets a field or declares a name";
+  if (found === "=" && message.startsWith("unexpected")) return "to compare two values write '=='; '=' only sets a field or declares a name";
+  if (KEYWORD_IMAGES.has(found) && message.includes("a value")) return `'${found}' is a keyword, so it cannot be read as a name or a row field here`;
   if (found === "'" || found.startsWith("'")) return 'strings are written in double quotes: "..."';
   return undefined;
 }
@@ -211,7 +249,7 @@ export function parseText(file: string, text: string, onItem: (cst: TopItemCstNo
   lexErrors(file, text, lexed.errors, sink);
   const comments = lexed.groups["comments"] ?? [];
   const tokens = lexed.tokens;
-  const { chunks, balanced, tooDeep } = splitItems(file, text, tokens, sink);
+  const { chunks, reportedAt, balanced, tooDeep } = splitItems(file, text, tokens, sink);
   if (tooDeep) return result(tokens, comments, false);
   const deep = prefixRunTooDeep(tokens);
   if (deep) {
@@ -220,6 +258,8 @@ export function parseText(file: string, text: string, onItem: (cst: TopItemCstNo
   }
   const parser = parserInstance();
   const seen = new Set<number>();
+  // After a bad character, the parser's complaints on the rest of that line are consequences.
+  const lexErrorLines = lexed.errors.map((e) => lineEnd(text, e.offset));
   let count = 0;
   for (const chunk of chunks) {
     parser.input = chunk;
@@ -236,7 +276,8 @@ export function parseText(file: string, text: string, onItem: (cst: TopItemCstNo
       // An error at the end of the file after an unclosed bracket is a consequence of that bracket.
       if (!balanced && e.token.tokenType.name === "EOF") continue;
       const at = Number.isFinite(e.token.startOffset) ? e.token.startOffset : text.length;
-      if (seen.has(at)) continue;
+      if (seen.has(at) || reportedAt.has(at)) continue;
+      if (lexErrorLines.some((end, k) => at > (lexed.errors[k]?.offset ?? 0) && at <= end)) continue;
       seen.add(at);
       if (++count > MAX_SYNTAX_ERRORS) break;
       syntaxError(file, text, e, sink);

@@ -68,6 +68,8 @@ export const NumberLit = createToken({ name: "NumberLit", pattern: /\d+(?:\.\d+)
 export const StringLit = createToken({ name: "StringLit", pattern: Lexer.NA });
 export const ClosedString = createToken({ name: "ClosedString", pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*"/, categories: [StringLit] });
 /** A string that runs to the end of its line: kept as a token so parsing goes on; the visitor reports it. */
+/** A single-quoted string: not the language's, but read whole so one slip is one error. */
+export const SingleString = createToken({ name: "SingleString", pattern: /'(?:[^'\\\n\r]|\\[^\n\r])*'?/, categories: [StringLit] });
 export const OpenString = createToken({ name: "OpenString", pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*\\?/, categories: [StringLit] });
 
 const REGEX_BODY = /\/(?:\\[^\n\r]|\[(?:\\[^\n\r]|[^\]\\\n\r])*\]|[^/\\\n\r[])+\/[a-z]*/y;
@@ -123,7 +125,7 @@ export const ALL_TOKENS: readonly TokenType[] = [
   // Longest first, so `in` cannot shadow `intersect`.
   ...[...KEYWORDS].sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length),
   TemplateName, Identifier, AnyName, BinaryOp, RowOp, PrefixOp,
-  NumberLit, StringLit, ClosedString, OpenString,
+  NumberLit, StringLit, ClosedString, OpenString, SingleString,
   RegexLit,
   Arrow, ShiftRight, EqEq, NotEq, LtEq, GtEq, Lt, Gt, CompareOp, AndAnd, OrOr, Pipe, Bang, Equals,
   Plus, Dash, Star, Slash, Percent, Question, DotDot, Dot, Comma, Semicolon, Colon,

@@ -12,41 +12,64 @@ pipeline tiny_r1v {
 
 # ---- Models ------------------------------------------------------------------------------------
 # Two LMs of the same width, so the adapter fits both, as Qwen2.5-32B and R1-Distill-32B do.
-model enc      = vision_encoder(image: 8, patch: 4, width: 32, classes: 10)
-model direct   = decoder_lm(width: 64, layers: 2, heads: 4, context: 128)   # stand-in: answers directly
-model reasoner = decoder_lm(width: 64, layers: 2, heads: 4, context: 128)   # reasoner: pretrained twice as long
-model adapter  = mlp(in: enc.width, out: direct.width, layers: 2)           # the only part trained after pretraining
+model enc = vision_encoder(image: 8, patch: 4, width: 32, classes: 10)
+model direct = decoder_lm(width: 64, layers: 2, heads: 4, context: 128)  # stand-in: answers directly
+model reasoner = decoder_lm(width: 64, layers: 2, heads: 4, context: 128)  # reasoner: pretrained twice as long
+model adapter = mlp(in: enc.width, out: direct.width, layers: 2)  # the only part trained after pretraining
 
 # ---- Data --------------------------------------------------------------------------------------
-dataset glyphs  = synthetic("glyphs", rows: 2K, seed: 11)         # digit images with their class
-dataset arith   = synthetic("arith_text", rows: 2K, seed: 12)     # text arithmetic with worked steps
-dataset va      = synthetic("visual_arith", rows: 600, seed: 13)  # D: image + question, answer in \boxed{}
-dataset va_cot  = synthetic("visual_arith", rows: 100, seed: 14)  # stands in for the 40K CoT samples
+dataset glyphs = synthetic("glyphs", rows: 2K, seed: 11)  # digit images with their class
+dataset arith = synthetic("arith_text", rows: 2K, seed: 12)  # text arithmetic with worked steps
+dataset va = synthetic("visual_arith", rows: 600, seed: 13)  # D: image + question, answer in \boxed{}
+dataset va_cot = synthetic("visual_arith", rows: 100, seed: 14)  # stands in for the 40K CoT samples
 dataset heldout = synthetic("visual_arith", rows: 100, seed: 99)  # never trained on
 
 # ---- Scorers -----------------------------------------------------------------------------------
-scorer judge_quality = rule("quality")   # stands in for GPT-4's quality judgement
-scorer rm            = rule("quality")   # stands in for the reward model, 0..5
-scorer answer_judge  = rule("judge")     # stands in for the AL-CoTD answer judge
-scorer qdam          = rule("qdam")      # writes s_v, s_t
-scorer vtia          = rule("vtia")      # writes s_i
+scorer judge_quality = rule("quality")  # stands in for GPT-4's quality judgement
+scorer rm = rule("quality")  # stands in for the reward model, 0..5
+scorer answer_judge = rule("judge")  # stands in for the AL-CoTD answer judge
+scorer qdam = rule("qdam")  # writes s_v, s_t
+scorer vtia = rule("vtia")  # writes s_i
 
-defaults eval { max_new_tokens = 48 }
+defaults eval {
+  max_new_tokens = 48
+}
 
 # ---- Pretraining: what the real recipe downloads ------------------------------------------------
-defaults pretrain { batch = 32  weight_decay = 0.01 }
+defaults pretrain {
+  batch = 32
+  weight_decay = 0.01
+}
 schedule pre_lr = warmup(10%) then cosine(from: 3e-3, min: 3e-4)
 
-stage pre_enc      : pretrain { model = enc       data = glyphs  objective = "classify"  steps = 100  lr = pre_lr }
-stage pre_direct   : pretrain { model = direct    data = arith   context = 128           steps = 200  lr = pre_lr }
-stage pre_reasoner : pretrain { model = reasoner  data = arith   context = 128           steps = 400  lr = pre_lr }
+stage pre_enc : pretrain {
+  model = enc
+  data = glyphs
+  objective = "classify"
+  steps = 100
+  lr = pre_lr
+}
+stage pre_direct : pretrain {
+  model = direct
+  data = arith
+  context = 128
+  steps = 200
+  lr = pre_lr
+}
+stage pre_reasoner : pretrain {
+  model = reasoner
+  data = arith
+  context = 128
+  steps = 400
+  lr = pre_lr
+}
 
 # ---- Adapter initialisation with the stand-in LM -----------------------------------------------
 # The recipe's rates scaled up tenfold for models this small; the rest as in the recipe, except
 # batch and context.
 dataset va_judged = va | score(judged: judge_quality) | top(300, by: judged)
 
-schedule init   = warmup(3%) then cosine(from: 2e-3)
+schedule init = warmup(3%) then cosine(from: 2e-3)
 schedule refine = warmup(3%) then cosine(from: 4e-4)
 
 defaults sft {
@@ -57,52 +80,112 @@ defaults sft {
   train = [adapter]
 }
 
-stage init_full : sft { model = pre_enc >> adapter >> pre_direct  data = va         lr = init }
-stage init_hq   : sft { from = init_full                          data = va_judged  lr = refine }
-stage init_cot  : sft { from = init_hq                            data = va_cot     lr = refine }
+stage init_full : sft {
+  model = pre_enc >> adapter >> pre_direct
+  data = va
+  lr = init
+}
+stage init_hq : sft {
+  from = init_full
+  data = va_judged
+  lr = refine
+}
+stage init_cot : sft {
+  from = init_hq
+  data = va_cot
+  lr = refine
+}
 
-stage test_init_full : eval { from = init_full  data = heldout }
-stage test_init_hq   : eval { from = init_hq    data = heldout }
-stage test_init_cot  : eval { from = init_cot   data = heldout }
+stage test_init_full : eval {
+  from = init_full
+  data = heldout
+}
+stage test_init_hq : eval {
+  from = init_hq
+  data = heldout
+}
+stage test_init_cot : eval {
+  from = init_cot
+  data = heldout
+}
 
 # ---- Re-assembly: the reasoner replaces the stand-in, the adapter is kept -----------------------
-stage swap_llm  : swap { from = init_cot  replace = direct with pre_reasoner }
-stage test_swap : eval { from = swap_llm  data = heldout }
+stage swap_llm : swap {
+  from = init_cot
+  replace = direct with pre_reasoner
+}
+stage test_swap : eval {
+  from = swap_llm
+  data = heldout
+}
 
 # ---- AL-CoTD: per-row repetition penalty from normalised scores ---------------------------------
 param alpha = 1.0
-param beta  = 1.0
+param beta = 1.0
 param gamma = 1.0
 
 dataset va_scored = va | score(rm: rm, s_v: qdam.s_v, s_t: qdam.s_t, s_i: vtia.s_i)
 
 # ---- Stage 1: SFT on the full (distilled) data ------------------------------------------------
 dataset cot_0 = va_scored
-  | normalize(s_v, s_t, s_i)
-  | distill(teacher: swap_llm, judge: answer_judge, retries: 1, max_new_tokens: 48,
-            repetition_penalty: min(2, exp(alpha * (1 - (s_v + beta * s_t + gamma * s_i) / (1 + beta + gamma)))))
+    | normalize(s_v, s_t, s_i)
+    | distill(
+        teacher: swap_llm,
+        judge: answer_judge,
+        retries: 1,
+        max_new_tokens: 48,
+        repetition_penalty: min(
+          2,
+          exp(alpha * (1 - (s_v + beta * s_t + gamma * s_i) / (1 + beta + gamma)))
+        )
+      )
 
-stage hybrid_0      : sft  { from = swap_llm  data = cot_0  lr = 1e-3 }
-stage test_hybrid_0 : eval { from = hybrid_0  data = heldout }
+stage hybrid_0 : sft {
+  from = swap_llm
+  data = cot_0
+  lr = 1e-3
+}
+stage test_hybrid_0 : eval {
+  from = hybrid_0
+  data = heldout
+}
 
 # ---- Stage 2: four rounds; round t keeps rm >= t + 1 and adds back the previous round's failures
 for t in 1..4 {
-  stage eval_{t-1} : eval { from = hybrid_{t-1}  data = va_scored }
+  stage eval_{t-1} : eval {
+    from = hybrid_{t-1}
+    data = va_scored
+  }
 
   dataset d_{t} = (va_scored | where rm >= t + 1) union eval_{t-1}.failures
 
   dataset cot_{t} = d_{t}
-    | normalize(s_v, s_t, s_i)
-    | distill(teacher: hybrid_{t-1}, judge: answer_judge, retries: 1, max_new_tokens: 48,
-              repetition_penalty: min(2, exp(alpha * (1 - (s_v + beta * s_t + gamma * s_i) / (1 + beta + gamma)))))
+      | normalize(s_v, s_t, s_i)
+      | distill(
+          teacher: hybrid_{t-1},
+          judge: answer_judge,
+          retries: 1,
+          max_new_tokens: 48,
+          repetition_penalty: min(
+            2,
+            exp(alpha * (1 - (s_v + beta * s_t + gamma * s_i) / (1 + beta + gamma)))
+          )
+        )
 
-  stage hybrid_{t}      : sft  { from = hybrid_{t-1}  data = cot_{t}  lr = t == 1 ? 1e-3 : 2e-4 }
-  stage test_hybrid_{t} : eval { from = hybrid_{t}    data = heldout }
+  stage hybrid_{t} : sft {
+    from = hybrid_{t-1}
+    data = cot_{t}
+    lr = t == 1 ? 1e-3 : 2e-4
+  }
+  stage test_hybrid_{t} : eval {
+    from = hybrid_{t}
+    data = heldout
+  }
 }
 
 # ---- Stage 3: GRPO on the top-scored rows -------------------------------------------------------
 reward accuracy = boxed_answer == answer
-reward format   = matches(/\\boxed\{[^}]+\}/)
+reward format = matches(/\\boxed\{[^}]+\}/)
 reward tiny_r1v = 1.0 * accuracy + 0.5 * format
 
 stage rl : grpo {
@@ -118,4 +201,7 @@ stage rl : grpo {
   context = 128
   train = [adapter]
 }
-stage test_rl : eval { from = rl  data = heldout }
+stage test_rl : eval {
+  from = rl
+  data = heldout
+}

@@ -1,6 +1,6 @@
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/suggest.js";
-import type { Item } from "../syntax/ast.js";
+import type { Field, Item } from "../syntax/ast.js";
 import { Checker } from "./checker.js";
 import { conform } from "./conform.js";
 import { checkDecl } from "./decls.js";
@@ -8,10 +8,10 @@ import { evalExpr } from "./evaluate.js";
 import { collectTopLevel, expandLoops } from "./expand.js";
 import type { SourceHost } from "./host.js";
 import { loadProgram, type LoadedFile } from "./load.js";
-import { PIPELINE_SETTINGS, STAGE_KINDS } from "./schema.js";
+import { article, fieldSuggestion, PIPELINE_SETTINGS, STAGE_KINDS } from "./schema.js";
 import type { Instance } from "./scope.js";
 import { checkStage } from "./stages.js";
-import type { Ty } from "./types.js";
+import { UNKNOWN, type Ty } from "./types.js";
 
 export interface CheckedStage {
   readonly inst: Instance;
@@ -28,6 +28,10 @@ export interface CheckedProgram {
   readonly types: ReadonlyMap<Instance, Ty>;
   readonly stages: readonly CheckedStage[];
   readonly pipeline: Extract<Item, { kind: "pipeline" }> | undefined;
+  readonly symbols: ReadonlyMap<string, Instance>;
+  readonly defaults: ReadonlyMap<string, { readonly fields: readonly Field[] }>;
+  /** Names (by spanKey) that are row fields in their row expression. */
+  readonly rowFields: ReadonlySet<string>;
 }
 
 export interface CheckResult {
@@ -43,7 +47,11 @@ export function checkFile(entry: string, host: SourceHost): CheckResult {
   const sources = new Map(loaded.files.map((f) => [f.path, f.text]));
   const c = new Checker(loaded.files);
   c.sink.addAll(loaded.diagnostics);
-  c.evaluateInstance = (ch, inst) => (inst.item.kind === "stage" ? checkStage(ch, inst, inst.item) : checkDecl(ch, inst, inst.item));
+  c.evaluateInstance = (ch, inst) => {
+    // A declaration with a syntax error is declared, but not checked: its recovered text would mislead.
+    if (inst.item.broken) return UNKNOWN;
+    return inst.item.kind === "stage" ? checkStage(ch, inst, inst.item) : checkDecl(ch, inst, inst.item);
+  };
 
   for (const f of loaded.files) {
     c.visibility.set(f.path, f.imports.map((i) => ({ file: i.path, names: i.names ? new Set(i.names.map((n) => n.name)) : undefined })));
@@ -59,14 +67,18 @@ export function checkFile(entry: string, host: SourceHost): CheckResult {
   for (const inst of instances) types.set(inst, c.typeOf(inst, undefined));
   const pipeline = checkPipeline(c, loaded.files);
   checkDefaults(c);
-  reportUnused(c, instances, loaded.files[0]?.path);
+  c.flush();
+  // Unused-declaration warnings are only trustworthy once everything was checked: an error can hide the use.
+  if (!c.sink.hasErrors) reportUnused(c, instances, loaded.files[0]?.path);
 
   const diagnostics = sortDiagnostics(c.sink.all);
   const ok = !diagnostics.some((d) => d.severity === "error");
   const stages: CheckedStage[] = instances
     .filter((i) => i.item.kind === "stage")
     .map((inst) => ({ inst, kind: inst.item.kind === "stage" ? inst.item.stageKind : "", deps: stageDeps(c, inst) }));
-  const program: CheckedProgram | undefined = ok ? { entry, files: loaded.files, instances, types, stages, pipeline } : undefined;
+  const program: CheckedProgram | undefined = ok
+    ? { entry, files: loaded.files, instances, types, stages, pipeline, symbols: c.symbols, defaults: c.defaults, rowFields: c.rowFields }
+    : undefined;
   return { diagnostics, sources, program };
 }
 
@@ -130,16 +142,19 @@ function collectSettings(c: Checker, files: readonly LoadedFile[]): void {
         c.report("SC2002", item.kindSpan, `defaults for '${item.stageKind}' are already declared`, { related: [{ span: prev.span, message: "first declared here" }] });
         continue;
       }
-      c.defaults.set(item.stageKind, { fields: item.fields, span: item.kindSpan });
+      c.defaults.set(item.stageKind, { fields: item.broken ? [] : item.fields, span: item.kindSpan, broken: item.broken === true });
     }
   }
 }
 
 function checkDefaults(c: Checker): void {
   for (const [kind, d] of c.defaults) {
+    if (d.broken) continue;
     const spec = STAGE_KINDS[kind];
     if (!spec) {
-      c.report("SC2006", d.span, `defaults for unknown stage kind '${kind}'`, { suggestion: didYouMean(kind, Object.keys(STAGE_KINDS)) });
+      c.report("SC2006", d.span, `defaults for unknown stage kind '${kind}'`, {
+        suggestion: didYouMean(kind, Object.keys(STAGE_KINDS)) ?? `stage kinds: ${Object.keys(STAGE_KINDS).join(", ")}`,
+      });
       continue;
     }
     const seen = new Set<string>();
@@ -147,7 +162,7 @@ function checkDefaults(c: Checker): void {
       if (seen.has(f.name)) c.report("SC2010", f.nameSpan, `'${f.name}' is set twice in defaults ${kind}`);
       seen.add(f.name);
       if (!spec.fields[f.name]) {
-        c.report("SC2007", f.nameSpan, `a ${kind} stage has no field '${f.name}'`, { suggestion: didYouMean(f.name, Object.keys(spec.fields)) ?? `fields: ${Object.keys(spec.fields).join(", ")}` });
+        c.report("SC2007", f.nameSpan, `${article(kind)} ${kind} stage has no field '${f.name}'`, { suggestion: fieldSuggestion(f.name, Object.keys(spec.fields)) });
       } else {
         // Resolve names even when no stage of this kind exists, so typos are caught.
         evalExpr(c, f.value, { env: new Map(), file: f.span.file, ...(spec.fields[f.name]?.expect.is.startsWith("row") ? { row: { fields: undefined, what: "rows" } } : {}) });
@@ -162,7 +177,7 @@ function checkPipeline(c: Checker, files: readonly LoadedFile[]): Extract<Item, 
   for (const extra of rest) {
     c.report("SC2014", extra.nameSpan, `a pipeline has one pipeline block; '${extra.name}' is a second`, { related: first ? [{ span: first.nameSpan, message: "the first is here" }] : [] });
   }
-  if (!first) return undefined;
+  if (!first || first.broken) return first;
   const seen = new Set<string>();
   for (const f of first.fields) {
     if (seen.has(f.name)) c.report("SC2010", f.nameSpan, `'${f.name}' is set twice in the pipeline block`);
@@ -180,12 +195,18 @@ function checkPipeline(c: Checker, files: readonly LoadedFile[]): Extract<Item, 
 function checkImportedNames(c: Checker, files: readonly LoadedFile[]): void {
   for (const f of files) {
     for (const imp of f.imports) {
+      if (!files.some((x) => x.path === imp.path)) {
+        // The missing file is reported once; the names it would have brought stay quiet.
+        c.failedImports.set(f.path, "all");
+        continue;
+      }
       if (!imp.names) continue;
       const declared = [...c.symbols.values()].filter((i) => i.file === imp.path).map((i) => i.name);
-      if (!files.some((x) => x.path === imp.path)) continue;
       for (const n of imp.names) {
         if (!declared.includes(n.name)) {
           c.report("SC2005", n.span, `'${n.name}' is not declared in ${imp.path}`, { suggestion: didYouMean(n.name, declared) });
+          const failed = c.failedImports.get(f.path);
+          if (failed !== "all") c.failedImports.set(f.path, new Set([...(failed ?? []), n.name]));
         }
       }
     }

@@ -4,7 +4,7 @@ import type { Span } from "../diagnostics/span.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { Field } from "../syntax/ast.js";
 import type { LoadedFile } from "./load.js";
-import { kindOf, roundNote, type Instance, type Scope } from "./scope.js";
+import { kindOf, type Instance, type Scope } from "./scope.js";
 import { UNKNOWN, type Ty } from "./types.js";
 
 export interface Edge {
@@ -22,10 +22,14 @@ export class Checker {
   readonly symbols = new Map<string, Instance>();
   /** Names each file can see beyond its own: undefined means every name of that file. */
   readonly visibility = new Map<string, { file: string; names: ReadonlySet<string> | undefined }[]>();
-  readonly defaults = new Map<string, { fields: readonly Field[]; span: Span }>();
+  readonly defaults = new Map<string, { fields: readonly Field[]; span: Span; broken?: boolean }>();
   readonly edges = new Map<Instance, Edge[]>();
   /** Every instance some expression reads, including loop bounds and settings outside any declaration. */
   readonly referenced = new Set<Instance>();
+  /** Per file, names that failed to import ("all" when a whole file is missing): already reported. */
+  readonly failedImports = new Map<string, Set<string> | "all">();
+  /** Names (by spanKey) that were read as row fields, so lowering resolves them the same way. */
+  readonly rowFields = new Set<string>();
   /** Templates declared in loops, by their text, for messages about rounds that do not exist. */
   readonly templates = new Map<string, { span: Span; names: string[] }>();
   private readonly memo = new Map<Instance, Ty>();
@@ -45,9 +49,32 @@ export class Checker {
     this.sink.report(code, span, message, init);
   }
 
-  /** Reports with the loop round appended, so an error inside a loop says which round. */
+  private readonly byRound = new Map<string, { code: Code; span: Span; message: string; init: DiagnosticInit | undefined; rounds: string[] }>();
+
+  /**
+   * Reports a mistake found while checking one loop round. The same mistake in several rounds is one
+   * diagnostic that lists the rounds ("when t = 1, 2, 3"); call flush() before reading the sink.
+   */
   reportIn(scope: Scope, code: Code, span: Span, message: string, init?: DiagnosticInit): void {
-    this.report(code, span, `${message}${roundNote(scope.env)}`, init);
+    if (scope.env.size === 0) {
+      this.report(code, span, message, init);
+      return;
+    }
+    const key = `${code}\0${span.file}\0${span.start}\0${span.end}\0${message}`;
+    const round = [...scope.env].map(([k, v]) => `${k} = ${v}`).join(", ");
+    const entry = this.byRound.get(key);
+    if (entry) {
+      if (!entry.rounds.includes(round)) entry.rounds.push(round);
+    } else this.byRound.set(key, { code, span, message, init, rounds: [round] });
+  }
+
+  flush(): void {
+    for (const e of this.byRound.values()) {
+      const single = e.rounds.every((r) => !r.includes(","));
+      const rounds = single && e.rounds.length > 1 ? `${e.rounds[0]!.split(" = ")[0]} = ${e.rounds.map((r) => r.split(" = ")[1]).join(", ")}` : e.rounds.join("; ");
+      this.report(e.code, e.span, `${e.message} (when ${rounds})`, e.init);
+    }
+    this.byRound.clear();
   }
 
   current(): Instance | undefined {
@@ -99,7 +126,8 @@ export class Checker {
   private reportCycle(inst: Instance, via: Span | undefined): void {
     const at = this.stack.findIndex((s) => s.inst === inst);
     const members = this.stack.slice(at);
-    const key = members.map((m) => m.inst.name).sort().join("\0");
+    // Keyed by where the members are declared, so the same cycle in every loop round is one error.
+    const key = members.map((m) => `${m.inst.nameSpan.file}:${m.inst.nameSpan.start}`).sort().join("\0");
     if (this.reportedCycles.has(key)) return;
     this.reportedCycles.add(key);
     const related: Related[] = [];

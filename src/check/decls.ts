@@ -23,7 +23,7 @@ function keywordFor(ty: Ty): string | undefined {
 export function checkDecl(c: Checker, inst: Instance, item: DeclItem): Ty {
   const scope: Scope = { env: inst.env, file: inst.file };
   if (item.frozen && item.declKind !== "model") {
-    c.reportIn(scope, "SC2101", item.span, `only models can be frozen, and '${inst.name}' is ${ARTICLE[item.declKind]}`);
+    c.reportIn(scope, "SC2101", item.frozenSpan ?? item.span, `only models can be frozen, and '${inst.name}' is ${ARTICLE[item.declKind]}`, { suggestion: "remove 'frozen'" });
   }
   if (item.declKind === "reward") {
     // Reward expressions read completion and row fields; which fields exist is checked where the reward is used.
@@ -44,10 +44,14 @@ export function checkDecl(c: Checker, inst: Instance, item: DeclItem): Ty {
       if (ty.t !== "model") return mismatch();
       if (ty.stage !== undefined) return ty;
       // A constructor call names a new part; a composition keeps its parts' names.
-      const parts = ty.model.parts.length ? ty.model.parts : [inst.name];
+      const fresh = ty.model.parts.length === 0;
+      const parts = fresh ? [inst.name] : ty.model.parts;
       const frozen = new Set(ty.model.frozen);
       if (item.frozen) for (const p of parts) frozen.add(p);
-      return { t: "model", model: { ...ty.model, parts, frozen } };
+      const partWidths = fresh
+        ? new Map([[inst.name, { ...(ty.model.inWidth !== undefined ? { in: ty.model.inWidth } : {}), ...(ty.model.width !== undefined ? { out: ty.model.width } : {}) }]])
+        : ty.model.partWidths;
+      return { t: "model", model: { ...ty.model, parts, frozen, ...(partWidths ? { partWidths } : {}) } };
     }
     case "dataset":
       if (ty.t !== "dataset") return mismatch();

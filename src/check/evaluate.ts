@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { Span } from "../diagnostics/span.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { Expr, ExprOf, TemplateNameNode } from "../syntax/ast.js";
@@ -29,8 +30,11 @@ export function evalExpr(c: Checker, e: Expr, scope: Scope): Ty {
       return { t: "list", items: e.items.map((i) => evalExpr(c, i, scope)) };
     case "record": {
       const entries = new Map<string, Ty>();
+      const first = new Map<string, Span>();
       for (const en of e.entries) {
-        if (entries.has(en.name)) c.reportIn(scope, "SC2010", en.nameSpan, `'${en.name}' is given twice in this record`);
+        const prev = first.get(en.name);
+        if (prev) c.reportIn(scope, "SC2010", en.nameSpan, `'${en.name}' is given twice in this record`, { related: [{ span: prev, message: "first given here" }] });
+        else first.set(en.name, en.nameSpan);
         entries.set(en.name, evalExpr(c, en.value, scope));
       }
       return { t: "record", entries };
@@ -56,6 +60,11 @@ export function evalExpr(c: Checker, e: Expr, scope: Scope): Ty {
   }
 }
 
+/** Identifies a name's occurrence in the source, for facts the checker hands to later phases. */
+export function spanKey(s: Span): string {
+  return `${s.file}:${s.start}`;
+}
+
 /** A constant integer (loop bounds, template holes, indexes), or undefined after reporting why not. */
 export function constInt(c: Checker, e: Expr, scope: Scope, what: string): number | undefined {
   const ty = evalExpr(c, e, scope);
@@ -73,7 +82,10 @@ export function constInt(c: Checker, e: Expr, scope: Scope, what: string): numbe
 
 export function resolveName(c: Checker, name: string, at: Span, scope: Scope): Ty {
   const row = scope.row;
-  if (row?.fields?.has(name)) return UNKNOWN;
+  if (row?.fields?.has(name)) {
+    c.rowFields.add(spanKey(at));
+    return UNKNOWN;
+  }
   const loopValue = scope.env.get(name);
   if (loopValue !== undefined) return num(loopValue);
   const inst = c.symbols.get(name);
@@ -85,7 +97,10 @@ export function resolveName(c: Checker, name: string, at: Span, scope: Scope): T
     }
     return ty;
   }
-  if (row && row.fields === undefined) return UNKNOWN;
+  if (row && row.fields === undefined) {
+    c.rowFields.add(spanKey(at));
+    return UNKNOWN;
+  }
   if (row?.fields) {
     const rewards = [...c.symbols.values()].filter((i) => i.item.kind === "decl" && (i.item.declKind === "reward" || i.item.declKind === "param")).map((i) => i.name);
     c.reportIn(scope, "SC2009", at, `${row.what} have no field '${name}'`, {
@@ -93,8 +108,11 @@ export function resolveName(c: Checker, name: string, at: Span, scope: Scope): T
     });
     return UNKNOWN;
   }
+  const failed = c.failedImports.get(scope.file);
+  if (failed === "all" || failed?.has(name)) return UNKNOWN;
   if (inst) {
-    c.reportIn(scope, "SC2001", at, `'${name}' is declared in ${inst.file}, which this file does not import`, { suggestion: `add: from "${inst.file}" import ${name}` });
+    const rel = path.relative(path.dirname(scope.file), inst.file) || inst.file;
+    c.reportIn(scope, "SC2001", at, `'${name}' is declared in ${inst.file}, which this file does not import`, { suggestion: `import it: from "${rel}" import ${name}` });
     return UNKNOWN;
   }
   c.reportIn(scope, "SC2001", at, `unknown name '${name}'`, { suggestion: c.suggestName(name, scope) });
@@ -146,8 +164,10 @@ function describeEnv(scope: Scope): string {
 
 function member(c: Checker, e: ExprOf<"member">, scope: Scope): Ty {
   const obj = evalExpr(c, e.object, scope);
+  // Templates are named as written, so the same slip in every round reads the same and is merged.
+  const subject = e.object.kind === "name" ? `'${e.object.name}' (${describeTy(obj)})` : e.object.kind === "template" ? `'${e.object.name.raw}'` : describeTy(obj);
   const bad = (members: string[]) => {
-    c.reportIn(scope, "SC2012", e.nameSpan, `${describeTy(obj)} has no member '${e.name}'`, {
+    c.reportIn(scope, "SC2012", e.nameSpan, `${subject} has no member '${e.name}'`, {
       suggestion: didYouMean(e.name, members) ?? (members.length ? `members: ${members.join(", ")}` : undefined),
     });
     return UNKNOWN;
@@ -271,14 +291,12 @@ function binary(c: Checker, e: ExprOf<"binary">, scope: Scope): Ty {
       return UNKNOWN;
     }
   }
-  if (isReward) return { t: "reward", of: "number" };
-  if (l.t === "number" && r.t === "number" && l.value !== undefined && r.value !== undefined) {
-    if ((e.op === "/" || e.op === "%") && r.value === 0) {
-      c.reportIn(scope, "SC2109", e.right.span, `division by zero`);
-      return { t: "number" };
-    }
-    return num(arith(e.op, l.value, r.value));
+  if ((e.op === "/" || e.op === "%") && r.t === "number" && r.value === 0) {
+    c.reportIn(scope, "SC2109", e.right.span, "division by zero: this is 0 before the run starts", { suggestion: "check the params it is computed from" });
+    return isReward ? { t: "reward", of: "number" } : { t: "number" };
   }
+  if (isReward) return { t: "reward", of: "number" };
+  if (l.t === "number" && r.t === "number" && l.value !== undefined && r.value !== undefined) return num(arith(e.op, l.value, r.value));
   return { t: "number" };
 }
 
@@ -287,9 +305,11 @@ function ternary(c: Checker, e: ExprOf<"ternary">, scope: Scope): Ty {
   if (cond.t !== "bool" && cond.t !== "unknown" && !(cond.t === "reward" && cond.of === "bool")) {
     c.reportIn(scope, "SC2101", e.cond.span, `the condition before '?' must be a boolean, not ${describeTy(cond)}`);
   }
+  // A condition known before the run picks its branch: the other may name a round that does not
+  // exist in this round (`t == 0 ? swap_llm : hybrid_{t-1}`).
+  if (cond.t === "bool" && cond.value !== undefined) return evalExpr(c, cond.value ? e.then : e.else, scope);
   const a = evalExpr(c, e.then, scope);
   const b = evalExpr(c, e.else, scope);
-  if (cond.t === "bool" && cond.value !== undefined) return cond.value ? a : b;
   if (a.t === "number" && b.t === "number") return { t: "number" };
   if (a.t === "reward" || b.t === "reward") return { t: "reward", of: "number" };
   return a.t === b.t ? a : UNKNOWN;

@@ -34,6 +34,7 @@ export function composeModels(c: Checker, e: ExprOf<"binary">, scope: Scope): Ty
     }
   }
   const parts = models.flatMap((m) => m.model.parts);
+  const partWidths = new Map(models.flatMap((m) => [...(m.model.partWidths ?? new Map<string, { in?: number; out?: number }>())]));
   const frozen = new Set(models.flatMap((m) => [...m.model.frozen]));
   const params = models.every((m) => m.model.params !== undefined) ? models.reduce((s, m) => s + (m.model.params ?? 0), 0) : undefined;
   const first = models[0]?.model;
@@ -43,6 +44,7 @@ export function composeModels(c: Checker, e: ExprOf<"binary">, scope: Scope): Ty
     model: {
       parts,
       frozen,
+      partWidths,
       ...(last?.width !== undefined ? { width: last.width } : {}),
       ...(first?.inWidth !== undefined ? { inWidth: first.inWidth } : {}),
       ...(params !== undefined ? { params } : {}),

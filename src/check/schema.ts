@@ -1,3 +1,5 @@
+import { didYouMean } from "../diagnostics/suggest.js";
+
 /**
  * What each stage kind, pipeline setting and built-in function accepts. One table, read by the
  * checker, the formatter's tests and the language reference; adding a field is adding a row.
@@ -190,3 +192,35 @@ export const PIPELINE_SETTINGS: Readonly<Record<string, FieldSpec>> = {
   resources: { expect: { is: "record", fields: RESOURCES }, doc: "default scheduler resources for every stage" },
   backend: { expect: { is: "string", oneOf: ["auto", "tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"] }, doc: "training backend", default: "auto" },
 };
+
+/** Field names people bring from other trainers (TRL, Hugging Face, DeepSpeed), mapped to ours. */
+const FIELD_ALIASES: Readonly<Record<string, string | readonly string[]>> = {
+  max_tokens: ["max_new_tokens", "max_completion"], generation_length: ["max_new_tokens", "max_completion"],
+  learning_rate: "lr", lr_scheduler: "lr", lr_schedule: "lr", scheduler: "lr",
+  max_seq_length: "context", max_length: "context", seq_len: "context", context_length: "context", max_seq_len: "context",
+  batch_size: "batch", per_device_train_batch_size: "batch", train_batch_size: "batch", global_batch_size: "batch",
+  num_epochs: "epochs", num_train_epochs: "epochs", epoch: "epochs",
+  max_steps: "steps", num_steps: "steps", train_steps: "steps",
+  num_generations: "group", group_size: "group", beta: "kl", kl_coef: "kl", epsilon: "clip", cliprange: "clip",
+  max_completion_length: "max_completion", max_new_tokens: ["max_new_tokens", "max_completion"],
+  max_grad_norm: "grad_clip", gradient_clipping: "grad_clip", clip_grad_norm: "grad_clip",
+  trainable: "train", trainable_parts: "train", freeze: "train", init: "from", base: "from", base_model: "from",
+  dataset: "data", train_data: "data", train_dataset: "data", reward_fn: "reward", reward_funcs: "reward",
+  save_steps: "checkpoint_every", checkpoint_steps: "checkpoint_every",
+};
+
+/** A did-you-mean for an unknown field: a known alias, a close spelling, or the list of fields. */
+export function fieldSuggestion(name: string, fields: readonly string[]): string {
+  if (name === "warmup_ratio" || name === "warmup_steps" || name === "warmup") {
+    return "warm-up is part of the schedule: lr = warmup(3%) then cosine(from: 2e-4)";
+  }
+  const aliases = FIELD_ALIASES[name];
+  const alias = (typeof aliases === "string" ? [aliases] : aliases ?? []).find((a) => fields.includes(a));
+  if (alias) return `this field is called '${alias}' here`;
+  const close = didYouMean(name, fields);
+  return close ?? `fields: ${fields.join(", ")}`;
+}
+
+export function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? "an" : "a";
+}

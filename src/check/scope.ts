@@ -28,11 +28,6 @@ export interface Scope {
   readonly row?: RowScope;
 }
 
-export function roundNote(env: ReadonlyMap<string, number>): string {
-  if (env.size === 0) return "";
-  return ` (when ${[...env].map(([k, v]) => `${k} = ${v}`).join(", ")})`;
-}
-
 export function kindOf(inst: Instance): string {
   return inst.item.kind === "stage" ? "stage" : inst.item.declKind;
 }

@@ -1,16 +1,16 @@
 import { didYouMean } from "../diagnostics/suggest.js";
-import type { Expr } from "../syntax/ast.js";
+import type { Expr, Field } from "../syntax/ast.js";
 import { COMPLETION_FIELDS, EVAL_FIELDS } from "./builtins.js";
 import type { Checker } from "./checker.js";
 import { conform, conformTy } from "./conform.js";
 import { evalExpr } from "./evaluate.js";
-import { STAGE_KINDS, type StageKindSpec } from "./schema.js";
+import { article, fieldSuggestion, STAGE_KINDS, type StageKindSpec } from "./schema.js";
 import type { FieldWithOrigin, Instance, Scope, StageItem } from "./scope.js";
 import { asDataset } from "./transforms.js";
 import { UNKNOWN, type DatasetInfo, type ModelInfo, type Ty } from "./types.js";
 
 /** A stage's fields after `defaults` are merged in; the stage's own fields win. */
-export function effectiveFields(c: Checker, item: StageItem): FieldWithOrigin[] {
+export function effectiveFields(c: { readonly defaults: ReadonlyMap<string, { readonly fields: readonly Field[] }> }, item: StageItem): FieldWithOrigin[] {
   const own: FieldWithOrigin[] = item.fields.map((f) => ({ ...f, fromDefaults: false }));
   const inherited = (c.defaults.get(item.stageKind)?.fields ?? []).filter((d) => !item.fields.some((f) => f.name === d.name));
   return [...own, ...inherited.map((f) => ({ ...f, fromDefaults: true }))];
@@ -40,8 +40,8 @@ export function checkStage(c: Checker, inst: Instance, item: StageItem): Ty {
       continue;
     }
     if (!spec.fields[f.name]) {
-      c.report("SC2007", f.nameSpan, `a ${item.stageKind} stage has no field '${f.name}'`, {
-        suggestion: didYouMean(f.name, Object.keys(spec.fields)) ?? `fields: ${Object.keys(spec.fields).join(", ")}`,
+      c.report("SC2007", f.nameSpan, `${article(item.stageKind)} ${item.stageKind} stage has no field '${f.name}'`, {
+        suggestion: fieldSuggestion(f.name, Object.keys(spec.fields)),
       });
       // A defaults block may hold fields for other kinds' use; only the stage's own are reported.
       continue;
@@ -176,9 +176,19 @@ function swapped(c: Checker, inst: Instance, values: Map<string, Ty>, seen: Map<
   }
   const incoming = rep.to.model;
   const idx = model.parts.indexOf(rep.from);
+  const before = model.partWidths?.get(model.parts[idx - 1] ?? "")?.out;
+  const after = model.partWidths?.get(model.parts[idx + 1] ?? "")?.in;
+  if (before !== undefined && incoming.inWidth !== undefined && before !== incoming.inWidth) {
+    c.reportIn(scope, "SC2113", span, `the replacement takes inputs of width ${incoming.inWidth}, but '${model.parts[idx - 1]}' before it outputs width ${before}`, {
+      suggestion: "a replacement must have the same input width as the part it replaces, or the adapter must be retrained for it",
+    });
+  } else if (after !== undefined && incoming.width !== undefined && after !== incoming.width) {
+    c.reportIn(scope, "SC2113", span, `the replacement outputs width ${incoming.width}, but '${model.parts[idx + 1]}' after it takes width ${after}`);
+  }
   const newParts = incoming.parts.length ? incoming.parts : [rep.from];
   const parts = [...model.parts.slice(0, idx), ...newParts, ...model.parts.slice(idx + 1)];
   const frozen = new Set([...model.frozen].filter((p) => p !== rep.from));
   for (const p of incoming.frozen) frozen.add(p);
-  return { ...model, parts, frozen, ...(idx === model.parts.length - 1 && incoming.width !== undefined ? { width: incoming.width } : {}) };
+  const partWidths = new Map([...(model.partWidths ?? []), ...(incoming.partWidths ?? [])]);
+  return { ...model, parts, frozen, partWidths, ...(idx === model.parts.length - 1 && incoming.width !== undefined ? { width: incoming.width } : {}) };
 }

@@ -147,7 +147,11 @@ function scoreStep(c: Checker, s: Extract<Transform, { kind: "step" }>, args: re
       c.reportIn(scope, "SC2105", a.span, "score() takes field: scorer pairs, e.g. score(rm: rm)", { suggestion: a.value.kind === "name" ? `write ${a.value.name}: ${a.value.name}` : undefined });
       continue;
     }
-    if (ty.t === "unknown") continue;
+    if (ty.t === "unknown") {
+      // The scorer is already reported; the field still exists for what follows.
+      added.push(a.name);
+      continue;
+    }
     if (ty.t !== "scorer") {
       c.reportIn(scope, "SC2101", a.value.span, `'${a.name}' must come from a scorer, not ${describeTy(ty)}`);
       continue;

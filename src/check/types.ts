@@ -7,6 +7,8 @@ export interface ModelInfo {
   readonly parts: readonly string[];
   /** Parts declared `frozen`. */
   readonly frozen: ReadonlySet<string>;
+  /** Each part's input and output widths, where known, so a swap can check the new part fits. */
+  readonly partWidths?: ReadonlyMap<string, { readonly in?: number; readonly out?: number }>;
   /** Width of the features this model outputs (what `.width` reads). */
   readonly width?: number;
   /** Width of the embeddings it takes in, when it takes embeddings (an LM, an adapter). */
@@ -67,7 +69,9 @@ export function describeTy(ty: Ty): string {
   }
 }
 
+/** Numbers as a researcher writes them: 2M, 16K, 2e-4. */
 export function formatNumber(n: number): string {
+  if (n !== 0 && Math.abs(n) < 1e-3) return n.toExponential().replace(/\.?0+e/, "e").replace("e-", "e-");
   if (Number.isInteger(n)) {
     for (const [s, m] of [["B", 1e9], ["M", 1e6], ["K", 1e3]] as const) if (n >= m && n % (m / 10) === 0) return `${n / m}${s}`;
     return String(n);

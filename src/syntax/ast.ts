@@ -73,10 +73,10 @@ export type DeclKind = "model" | "dataset" | "scorer" | "schedule" | "reward" | 
 
 export type Item =
   | { readonly kind: "import"; readonly path: string; readonly pathSpan: Span; readonly names?: readonly { readonly name: string; readonly span: Span }[]; readonly span: Span }
-  | { readonly kind: "pipeline"; readonly name: string; readonly nameSpan: Span; readonly fields: readonly Field[]; readonly span: Span }
-  | { readonly kind: "defaults"; readonly stageKind: string; readonly kindSpan: Span; readonly fields: readonly Field[]; readonly span: Span }
-  | { readonly kind: "decl"; readonly declKind: DeclKind; readonly keywordSpan: Span; readonly name: TemplateNameNode; readonly value: Expr; readonly frozen: boolean; readonly span: Span }
-  | { readonly kind: "stage"; readonly name: TemplateNameNode; readonly stageKind: string; readonly kindSpan: Span; readonly fields: readonly Field[]; readonly span: Span }
+  | { readonly kind: "pipeline"; readonly name: string; readonly nameSpan: Span; readonly fields: readonly Field[]; readonly span: Span; readonly broken?: boolean }
+  | { readonly kind: "defaults"; readonly stageKind: string; readonly kindSpan: Span; readonly fields: readonly Field[]; readonly span: Span; readonly broken?: boolean }
+  | { readonly kind: "decl"; readonly declKind: DeclKind; readonly keywordSpan: Span; readonly name: TemplateNameNode; readonly value: Expr; readonly frozen: boolean; readonly frozenSpan?: Span; readonly span: Span; readonly broken?: boolean }
+  | { readonly kind: "stage"; readonly name: TemplateNameNode; readonly stageKind: string; readonly kindSpan: Span; readonly fields: readonly Field[]; readonly span: Span; readonly broken?: boolean }
   | { readonly kind: "for"; readonly variable: string; readonly variableSpan: Span; readonly from: Expr; readonly to: Expr; readonly body: readonly Item[]; readonly span: Span };
 
 export interface Comment {
@@ -90,6 +90,10 @@ export interface Program {
   readonly comments: readonly Comment[];
 }
 
+/**
+ * Items are `broken` when a syntax error lies inside them: their names are still declared, but
+ * their contents are not checked, since what the parser recovered is not what the user wrote.
+ */
 export function isPlainName(n: TemplateNameNode): boolean {
   return n.parts.every((p) => p.kind === "text");
 }

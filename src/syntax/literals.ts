@@ -25,9 +25,12 @@ export function readNumber(raw: string, s: Span, sink: DiagnosticSink): { value:
 
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", '"': '"', "0": "\0", "/": "/" };
 
-/** The value of a string token; `closed` is false for one that runs to the end of its line. */
-export function readString(raw: string, closed: boolean, s: Span, sink: DiagnosticSink): string {
-  if (!closed) {
+/** The value of a string token, by its token type: ClosedString, OpenString (runs to the end of its line) or SingleString. */
+export function readString(raw: string, tokenType: string, s: Span, sink: DiagnosticSink): string {
+  const closed = tokenType === "ClosedString" || (tokenType === "SingleString" && raw.length > 1 && raw.endsWith("'"));
+  if (tokenType === "SingleString") {
+    sink.report("SC1001", s, "strings are written in double quotes, not single quotes", { suggestion: `write "${closed ? raw.slice(1, -1) : raw.slice(1)}"` });
+  } else if (!closed) {
     sink.report("SC1002", s, "this string is not closed before the end of the line", { suggestion: 'add the closing \'"\'' });
   }
   const body = closed ? raw.slice(1, -1) : raw.slice(1);

@@ -28,6 +28,16 @@ export function parseProgram(file: string, text: string): ParsedFile {
   });
   // Syntax errors come first, in source order, then what building the tree found.
   const diagnostics = [...parsed.diagnostics, ...sink.all];
+  const errorAt = diagnostics.filter((d) => d.severity === "error").map((d) => d.span.start);
+  const marked = errorAt.length ? items.map((i) => markBroken(i, errorAt)) : items;
   const comments = parsed.comments.map((c) => ({ text: c.image, span: span(file, c.startOffset, c.startOffset + c.image.length) }));
-  return { program: { file, items, comments }, diagnostics };
+  return { program: { file, items: marked, comments }, diagnostics };
+}
+
+function markBroken(item: Item, errorAt: readonly number[]): Item {
+  const inside = errorAt.some((at) => at >= item.span.start && at <= item.span.end);
+  if (!inside) return item;
+  if (item.kind === "for") return { ...item, body: item.body.map((i) => markBroken(i, errorAt)) };
+  if (item.kind === "import") return item;
+  return { ...item, broken: true };
 }

@@ -60,7 +60,7 @@ export class AstBuilder {
     const s = n.children.StringLit?.[0];
     if (!s) return undefined;
     const sp = this.tok(s);
-    return { kind: "import", path: readString(s.image, s.tokenType.name === "ClosedString", sp, this.sink), pathSpan: sp, span: this.node(n) };
+    return { kind: "import", path: readString(s.image, s.tokenType.name, sp, this.sink), pathSpan: sp, span: this.node(n) };
   }
 
   private fromImport(n: C.FromImportCstNode): Item | undefined {
@@ -68,7 +68,7 @@ export class AstBuilder {
     if (!s) return undefined;
     const sp = this.tok(s);
     const names = (n.children.Identifier ?? []).map((t) => ({ name: t.image, span: this.tok(t) }));
-    return { kind: "import", path: readString(s.image, s.tokenType.name === "ClosedString", sp, this.sink), pathSpan: sp, names, span: this.node(n) };
+    return { kind: "import", path: readString(s.image, s.tokenType.name, sp, this.sink), pathSpan: sp, names, span: this.node(n) };
   }
 
   private loopItem(n: C.LoopItemCstNode): Item | undefined {
@@ -92,6 +92,7 @@ export class AstBuilder {
       name,
       value: this.expression(value),
       frozen: Boolean(c.Frozen?.length),
+      ...(c.Frozen?.[0] ? { frozenSpan: this.tok(c.Frozen[0]) } : {}),
       span: this.node(n),
     };
   }
@@ -245,7 +246,7 @@ export class AstBuilder {
     }
     if (c.StringLit?.[0]) {
       const t = c.StringLit[0];
-      return { kind: "string", raw: t.image, value: readString(t.image, t.tokenType.name === "ClosedString", s, this.sink), span: s };
+      return { kind: "string", raw: t.image, value: readString(t.image, t.tokenType.name, s, this.sink), span: s };
     }
     if (c.RegexLit?.[0]) {
       const raw = c.RegexLit[0].image;

@@ -5,7 +5,7 @@ export const MUTATIONS: readonly Mutation[] = ["delete", "duplicate", "swap", "t
 
 /** Token boundaries of a text, so mutations work on whole tokens like a person's edits do. */
 export function tokenRanges(text: string): [number, number][] {
-  return lexer.tokenize(text).tokens.map((t) => [t.startOffset, (t.endOffset ?? t.startOffset) + 1]);
+  return lexer.tokenize(text).tokens.map((t) => [t.startOffset, t.startOffset + t.image.length]);
 }
 
 const NOISE = ["{", "}", "(", ")", "[", "]", "|", "=", ":", ",", '"', "/", "#", "..", "stage", "for", "where", "1e-4", "3%", "x_{t-1}", "\u0000", "\ud800", "\t", "\n"];
