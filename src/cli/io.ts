@@ -4,6 +4,8 @@ export interface CliIO {
   readonly stderr: (s: string) => void;
   readonly isTTY: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on Ctrl-C or SIGTERM: long commands stop their children and record the interruption. */
+  readonly signal?: AbortSignal;
 }
 
 /** Exit codes shared by every command. */

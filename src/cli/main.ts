@@ -1,73 +1,76 @@
+import { parseArgs } from "./args.js";
 import { runCheck } from "./check-command.js";
 import { fsHost } from "./fs-host.js";
 import { EXIT, type CliIO } from "./io.js";
 
-const USAGE = `usage: stagecraft <command> [options] FILE...
+const USAGE = `usage: stagecraft <command> [options]
 
 commands:
-  check FILE...                 parse and check pipeline files; exit 1 on errors
-  fmt [--check] [--write] FILE...
-                                print files in the canonical layout; --check exits 1
-                                when a file is not formatted; --write rewrites in place
+  check FILE...                  parse and check pipeline files; exit 1 on errors
+  fmt [--check|--write] FILE...  canonical layout (comments kept); --check exits 1 if a file differs
+  plan FILE                      dry run: every node, cached or will run, why, and its cost
+  run FILE                       run what the plan says must run; restore the rest from the cache
+  replay FILE STAGE [--to DIR]   restore a stage's outputs from the cache and show its metrics and logs
+  graph FILE [--format F]        the stage graph: ascii (default), dot, mermaid, json, svg
+  log                            past runs, newest first
+  cache ls|verify|gc             list, verify or shrink the cache
+
 options:
-  --json                        machine-readable diagnostics
-  --color / --no-color          force colours on or off (default: on for a terminal)
-  -h, --help                    this help
+  --json, --yaml                 machine-readable output (check, plan, run, log)
+  --cache-dir DIR                the cache (default .stagecraft, or $STAGECRAFT_CACHE_DIR)
+  --from S, --until S, --only S  partial runs by stage name (plan, run; repeatable or comma-separated)
+  --force[=S]                    run S (or everything) even when cached
+  --exit-code                    plan: exit 2 when anything would run
+  --jobs N, --keep-going         run: parallel nodes; go on past a failure
+  --backend NAME                 training backend: tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu
+  --all                          plan, graph: show data nodes too
+  --color / --no-color           force colours on or off (default: on for a terminal)
+  -h, --help                     this help
 `;
-
-interface Parsed {
-  readonly command: string | undefined;
-  readonly files: string[];
-  readonly flags: Set<string>;
-  readonly unknown: string[];
-}
-
-const KNOWN_FLAGS = new Set(["--json", "--check", "--write", "--color", "--no-color", "--help", "-h"]);
-
-function parseArgs(argv: readonly string[]): Parsed {
-  const [command, ...rest] = argv;
-  const files: string[] = [];
-  const flags = new Set<string>();
-  const unknown: string[] = [];
-  for (const a of rest) {
-    if (a.startsWith("-") && a !== "-") {
-      if (KNOWN_FLAGS.has(a)) flags.add(a);
-      else unknown.push(a);
-    } else files.push(a);
-  }
-  return { command, files, flags, unknown };
-}
 
 /** The only place that knows about argv and exit codes. Never throws. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   try {
-    const p = parseArgs(argv);
-    if (!p.command || p.command === "-h" || p.command === "--help" || p.flags.has("--help") || p.flags.has("-h")) {
+    const a = parseArgs(argv);
+    if (!a.command || a.command === "-h" || a.command === "--help" || a.flags.has("--help") || a.flags.has("-h")) {
       io.stdout(USAGE);
-      return p.command ? EXIT.ok : EXIT.usage;
+      return a.command ? EXIT.ok : EXIT.usage;
     }
-    if (p.unknown.length) {
-      io.stderr(`stagecraft: unknown option ${p.unknown.join(", ")}\n${USAGE}`);
+    if (a.errors.length) {
+      io.stderr(`stagecraft: ${a.errors.join("; ")}\n${USAGE}`);
       return EXIT.usage;
     }
-    const color = p.flags.has("--color") || (!p.flags.has("--no-color") && io.isTTY && !io.env["NO_COLOR"]);
-    switch (p.command) {
+    const color = a.flags.has("--color") || (!a.flags.has("--no-color") && io.isTTY && !io.env["NO_COLOR"]);
+    const files = a.positional;
+    switch (a.command) {
       case "check":
-        if (!p.files.length) {
+        if (!files.length) {
           io.stderr(`stagecraft check: no files given\n${USAGE}`);
           return EXIT.usage;
         }
-        return runCheck({ files: p.files, json: p.flags.has("--json"), color }, io, fsHost);
+        return runCheck({ files, json: a.flags.has("--json"), color }, io, fsHost);
       case "fmt": {
         const { runFmt } = await import("./fmt-command.js");
-        if (!p.files.length) {
+        if (!files.length) {
           io.stderr(`stagecraft fmt: no files given\n${USAGE}`);
           return EXIT.usage;
         }
-        return runFmt({ files: p.files, check: p.flags.has("--check"), write: p.flags.has("--write"), color }, io, fsHost);
+        return runFmt({ files, check: a.flags.has("--check"), write: a.flags.has("--write"), color }, io, fsHost);
       }
+      case "plan":
+        return (await import("./plan-command.js")).runPlan(a, io, color);
+      case "run":
+        return (await import("./run-command.js")).runRun(a, io, color);
+      case "replay":
+        return (await import("./replay-command.js")).runReplay(a, io, color);
+      case "graph":
+        return (await import("./graph-command.js")).runGraph(a, io, color);
+      case "log":
+        return (await import("./log-command.js")).runLog(a, io);
+      case "cache":
+        return (await import("./cache-command.js")).runCache(a, io);
       default:
-        io.stderr(`stagecraft: unknown command '${p.command}'\n${USAGE}`);
+        io.stderr(`stagecraft: unknown command '${a.command}'\n${USAGE}`);
         return EXIT.usage;
     }
   } catch (err: unknown) {

@@ -1,0 +1,174 @@
+import { randomBytes } from "node:crypto";
+import { open, rename, rm, type FileHandle } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { DataError } from "./errors.js";
+
+export type OnError = "fail" | "skip";
+
+export interface ReadOptions {
+  /** "fail" (the default) throws a DataError at the first malformed line; "skip" counts it and goes on. */
+  readonly onError?: OnError;
+}
+
+export interface JsonlRow {
+  readonly row: Record<string, unknown>;
+  /** 1-based line of the file, for messages that point at the data. */
+  readonly line: number;
+}
+
+/** What a read met; filled in as the iteration goes, final once it has ended. */
+export interface ReadReport {
+  readonly file: string;
+  /** Rows yielded so far. */
+  readonly rows: number;
+  /** Malformed lines passed over under "skip". */
+  readonly skipped: number;
+  /** The first MAX_BAD_LINES of those lines, ascending. */
+  readonly badLines: readonly number[];
+}
+
+export interface JsonlReader extends AsyncIterable<JsonlRow> {
+  readonly report: ReadReport;
+}
+
+/** Enough line numbers to find a pattern in the bad lines without keeping a million of them. */
+export const MAX_BAD_LINES = 100;
+const CHUNK = 1 << 20;
+const NEWLINE = 0x0a;
+
+/**
+ * Streams the rows of a JSONL file. The file is read in 1 MiB chunks and split on newline bytes,
+ * which never occur inside a multi-byte UTF-8 character, so each line is decoded once, straight
+ * from the chunk. Breaking out of the loop closes the file without reading further, which is what
+ * lets `take` stop early. Each iteration reads the file afresh and resets the report.
+ */
+export function readJsonl(file: string, opts: ReadOptions = {}): JsonlReader {
+  const onError = opts.onError ?? "fail";
+  const report = { file, rows: 0, skipped: 0, badLines: [] as number[] };
+  return {
+    report,
+    async *[Symbol.asyncIterator]() {
+      report.rows = 0;
+      report.skipped = 0;
+      report.badLines = [];
+      for await (const { texts, first } of lineBatches(file)) {
+        for (let i = 0; i < texts.length; i++) {
+          const line = first + i;
+          const parsed = parseLine(texts[i]!, line === 1);
+          if (parsed === undefined) continue;
+          if (typeof parsed === "string") {
+            if (onError === "fail") throw new DataError(file, line, parsed);
+            report.skipped++;
+            if (report.badLines.length < MAX_BAD_LINES) report.badLines.push(line);
+            continue;
+          }
+          report.rows++;
+          yield { row: parsed, line };
+        }
+      }
+    },
+  };
+}
+
+/** A row, undefined for a blank line, or the reason the line is not a JSON object. */
+function parseLine(text: string, first: boolean): Record<string, unknown> | string | undefined {
+  let t = text;
+  if (first && t.charCodeAt(0) === 0xfeff) t = t.slice(1);
+  if (t.endsWith("\r")) t = t.slice(0, -1);
+  if (t.trim() === "") return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(t);
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  if (v === null || typeof v !== "object") return `found ${v === null ? "null" : typeof v}`;
+  if (Array.isArray(v)) return "found an array";
+  return v as Record<string, unknown>;
+}
+
+/**
+ * The lines of a file, a chunk's worth at a time: one await per chunk rather than per line keeps
+ * the per-row cost down to a decode and a parse.
+ */
+async function* lineBatches(file: string): AsyncGenerator<{ readonly texts: readonly string[]; readonly first: number }> {
+  const fh = await open(file, "r");
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    // The start of a line that spans chunks, copied out because `buf` is reused.
+    let pending: Buffer[] = [];
+    let next = 1;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      const texts: string[] = [];
+      let start = 0;
+      for (let nl = buf.indexOf(NEWLINE, start); nl !== -1 && nl < bytesRead; nl = buf.indexOf(NEWLINE, start)) {
+        if (pending.length) {
+          texts.push(Buffer.concat([...pending, buf.subarray(start, nl)]).toString("utf8"));
+          pending = [];
+        } else {
+          texts.push(buf.toString("utf8", start, nl));
+        }
+        start = nl + 1;
+      }
+      if (start < bytesRead) pending.push(Buffer.from(buf.subarray(start, bytesRead)));
+      if (texts.length) {
+        yield { texts, first: next };
+        next += texts.length;
+      }
+    }
+    if (pending.length) yield { texts: [Buffer.concat(pending).toString("utf8")], first: next };
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Writes rows as JSONL to a temporary file beside the target and renames it into place once
+ * complete, so a reader never sees half a file and a killed writer leaves the old target intact.
+ * Because the target is replaced only at the end, an op may read and write the same path.
+ * Returns the number of rows written.
+ */
+export async function writeJsonl(file: string, rows: AsyncIterable<object> | Iterable<object>): Promise<number> {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const fh = await open(tmp, "w");
+  let count = 0;
+  try {
+    // Lines are batched so a million small rows are not a million write calls.
+    let batch: string[] = [];
+    let size = 0;
+    for await (const row of rows) {
+      const text = JSON.stringify(row);
+      batch.push(text, "\n");
+      size += text.length + 1;
+      count++;
+      if (size >= CHUNK) {
+        await writeAll(fh, batch.join(""));
+        batch = [];
+        size = 0;
+      }
+    }
+    if (batch.length) await writeAll(fh, batch.join(""));
+    // Flushed before the rename, or a crash could leave the new name pointing at an empty file.
+    await fh.sync();
+    await fh.close();
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  try {
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  return count;
+}
+
+/** A write may take fewer bytes than given; loop until all are down. */
+async function writeAll(fh: FileHandle, text: string): Promise<void> {
+  const bytes = Buffer.from(text, "utf8");
+  for (let off = 0; off < bytes.length; ) off += (await fh.write(bytes, off)).bytesWritten;
+}

@@ -1,0 +1,33 @@
+import { readJsonl } from "./jsonl.js";
+import { atRow, streamOp, type OpOptions, type OpResult } from "./op-common.js";
+import { numericField } from "./values.js";
+
+/**
+ * Min-max normalises each field to [0, 1] over the whole file: a first pass finds the ranges, a
+ * second writes the rows. A field with one value throughout becomes 0, not a division by zero.
+ * Every row must have every field as a number; the first that does not fails the op with its line.
+ */
+export async function normalize(input: string, output: string, fields: readonly string[], opts: OpOptions = {}): Promise<OpResult> {
+  const lo = fields.map(() => Infinity);
+  const hi = fields.map(() => -Infinity);
+  for await (const { row, line } of readJsonl(input, opts)) {
+    atRow(input, line, () => {
+      fields.forEach((f, i) => {
+        const v = numericField(row, f);
+        if (v < lo[i]!) lo[i] = v;
+        if (v > hi[i]!) hi[i] = v;
+      });
+    });
+  }
+  return streamOp(input, output, opts, async function* (reader) {
+    for await (const { row, line } of reader) {
+      atRow(input, line, () => {
+        fields.forEach((f, i) => {
+          const span = hi[i]! - lo[i]!;
+          row[f] = span > 0 ? (numericField(row, f) - lo[i]!) / span : 0;
+        });
+      });
+      yield row;
+    }
+  });
+}

@@ -1,0 +1,60 @@
+import { Heap } from "./heap.js";
+import { atRow, streamOp, wholeCount, type OpOptions, type OpResult } from "./op-common.js";
+import { seededRandom } from "./prng.js";
+import { numericField } from "./values.js";
+
+interface Ranked {
+  readonly row: object;
+  readonly value: number;
+  /** Position among the rows read, for stable ties. */
+  readonly seq: number;
+}
+
+/** Lower value, or the same value later in the file: the first to go when a better row comes. */
+const worse = (a: Ranked, b: Ranked): boolean => a.value < b.value || (a.value === b.value && a.seq > b.seq);
+
+/**
+ * The n rows with the largest `by`, largest first; rows with equal values keep their file order,
+ * and among equal values at the cut the earlier rows stay. Memory holds n rows, not the file. A
+ * row whose `by` is missing or not a number fails the op with its line.
+ */
+export function top(input: string, output: string, n: number, by: string, opts: OpOptions = {}): Promise<OpResult> {
+  const limit = wholeCount("top's n", n);
+  return streamOp(input, output, opts, async function* (reader) {
+    if (limit === 0) return;
+    const heap = new Heap<Ranked>(worse);
+    let seq = 0;
+    for await (const { row, line } of reader) {
+      const item = { row, value: atRow(input, line, () => numericField(row, by)), seq: seq++ };
+      if (heap.size < limit) heap.push(item);
+      else if (worse(heap.peek()!, item)) heap.replaceRoot(item);
+    }
+    const best = heap.toArray().sort((a, b) => b.value - a.value || a.seq - b.seq);
+    for (const r of best) yield r.row;
+  });
+}
+
+/**
+ * n rows drawn uniformly without replacement (reservoir sampling), the same rows for the same seed
+ * and file; written in their input order so a sample reads like the data it came from. Fewer than
+ * n rows in the file means all of them.
+ */
+export function sample(input: string, output: string, n: number, seed: number, opts: OpOptions = {}): Promise<OpResult> {
+  const limit = wholeCount("sample's n", n);
+  const random = seededRandom(seed);
+  return streamOp(input, output, opts, async function* (reader) {
+    if (limit === 0) return;
+    const reservoir: { row: object; seq: number }[] = [];
+    let seen = 0;
+    for await (const { row } of reader) {
+      if (seen < limit) reservoir.push({ row, seq: seen });
+      else {
+        const j = Math.floor(random() * (seen + 1));
+        if (j < limit) reservoir[j] = { row, seq: seen };
+      }
+      seen++;
+    }
+    reservoir.sort((a, b) => a.seq - b.seq);
+    for (const r of reservoir) yield r.row;
+  });
+}

@@ -1,0 +1,199 @@
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { type NodeManifest, type RunNode, type RunRecord, newRunId } from "../src/cache/manifest.js";
+import type { Store } from "../src/cache/store.js";
+import type { Canon, Ir, IrNode, NodeId } from "../src/ir/ir.js";
+import type { Plan, PlannedNode } from "../src/plan/plan.js";
+import type { RunEvent } from "./events.js";
+import type { NodeOutcome, NodeRunner, RunnerContext } from "./runner.js";
+import { RUNNERS } from "./runners/index.js";
+
+export interface RunOptions {
+  readonly jobs: number;
+  readonly keepGoing: boolean;
+  readonly signal: AbortSignal;
+  readonly cwd: string;
+  readonly backend: string;
+  readonly emit: (e: RunEvent) => void;
+  readonly runners?: Readonly<Record<string, NodeRunner>>;
+}
+
+export interface RunResult {
+  readonly runId: string;
+  readonly status: "ok" | "failed" | "interrupted";
+  readonly ran: number;
+  readonly restored: number;
+  readonly failed: number;
+}
+
+type Done = "ok" | "failed" | "unavailable";
+
+/** Where in the pipeline file a node comes from, for error messages: "pipeline.sc:12". */
+function whereOf(ir: Ir, node: IrNode, sourceOf: (file: string) => string | undefined): string {
+  const text = sourceOf(node.span.file) ?? "";
+  const line = text.slice(0, node.span.start).split("\n").length;
+  return `${node.span.file}:${line}`;
+}
+
+/**
+ * Executes a plan: cached results are restored, the rest run in dependency order, independent
+ * nodes in parallel up to `jobs`. Every result is captured into the store and its manifest written
+ * last, so a kill at any moment leaves the cache consistent and the next run resumes.
+ */
+export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions, sourceOf: (file: string) => string | undefined): Promise<RunResult> {
+  const runners = opts.runners ?? RUNNERS;
+  const started = Date.now();
+  const runId = newRunId();
+  const startedAt = new Date().toISOString();
+  const entries = new Map<string, RunNode>();
+  const record = (status: RunRecord["status"]): RunRecord => ({
+    version: 1, id: runId, pipeline: plan.entry, startedAt, status, nodes: [...entries.values()],
+    ...(status !== "running" ? { finishedAt: new Date().toISOString() } : {}),
+  });
+  let lastWrite = 0;
+  const saveRecord = async (status: RunRecord["status"], force = false) => {
+    if (!force && Date.now() - lastWrite < 500) return;
+    lastWrite = Date.now();
+    await store.writeRun(record(status));
+  };
+  await saveRecord("running", true);
+  const toRun = plan.nodes.filter((n) => n.status === "run");
+  opts.emit({ type: "start", runId, nodes: plan.nodes.length, toRun: toRun.length });
+
+  const outputs = new Map<NodeId, Map<string, string>>();
+  const done = new Map<NodeId, Done>();
+  let ran = 0;
+  let restored = 0;
+  let failed = 0;
+
+  // Cached results: their outputs feed what runs; a command's declared outputs are put back in place.
+  for (const pn of plan.nodes) {
+    if (pn.status === "source") done.set(pn.id, "ok");
+    else if (pn.status === "cached") {
+      const m = await store.readManifest(pn.fingerprint, { verify: false });
+      if (!m.ok) {
+        done.set(pn.id, "unavailable");
+        continue;
+      }
+      outputs.set(pn.id, new Map(m.manifest.outputs.map((o) => [o.name, store.objectPath(o.digest)])));
+      if (pn.op === "command") await restoreOutputs(store, m.manifest, ir.nodes.get(pn.id)!, opts.cwd);
+      done.set(pn.id, "ok");
+      entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "restored" });
+      restored++;
+    } else if (pn.status !== "run") done.set(pn.id, "unavailable");
+  }
+
+  const pending = new Map<NodeId, PlannedNode>(toRun.map((n) => [n.id, n]));
+  const running = new Map<NodeId, Promise<void>>();
+  let stopping = false;
+  const depsOf = (id: NodeId) => {
+    const n = ir.nodes.get(id)!;
+    return [...n.inputs, ...n.after];
+  };
+
+  const runOne = async (pn: PlannedNode): Promise<void> => {
+    const node = ir.nodes.get(pn.id)!;
+    const t0 = Date.now();
+    opts.emit({ type: "node-start", node: pn.name, op: pn.op });
+    const runner = runners[pn.op];
+    const scratchRoot = path.join(store.root, "tmp");
+    await mkdir(scratchRoot, { recursive: true });
+    const scratch = await mkdtemp(path.join(scratchRoot, "node-"));
+    try {
+      if (!runner) throw new Error(`'${pn.op}' ${node.kind === "stage" ? "stages" : "transforms"} need the training runtime, which this version does not have yet`);
+      const ctx: RunnerContext = {
+        ir, store, cwd: opts.cwd, scratch, signal: opts.signal, backend: opts.backend,
+        outputs: (id) => outputs.get(id) ?? new Map(),
+        emit: opts.emit,
+      };
+      const outcome = await runner.run(node, ctx);
+      if (opts.signal.aborted) throw new Error("interrupted");
+      const manifest = await capture(store, pn, outcome, runId, new Date(t0).toISOString(), opts.backend);
+      outputs.set(pn.id, new Map(manifest.outputs.map((o) => [o.name, store.objectPath(o.digest)])));
+      for (const w of outcome.warnings ?? []) opts.emit({ type: "warning", node: pn.name, message: w });
+      done.set(pn.id, "ok");
+      ran++;
+      const seconds = (Date.now() - t0) / 1000;
+      entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "ran", seconds });
+      opts.emit({ type: "node-done", node: pn.name, op: pn.op, action: "ran", seconds });
+    } catch (err: unknown) {
+      const message = err instanceof Error ? err.message : String(err);
+      done.set(pn.id, "failed");
+      if (!opts.signal.aborted) {
+        failed++;
+        entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "failed", error: message });
+        opts.emit({ type: "node-failed", node: pn.name, op: pn.op, error: message, where: whereOf(ir, node, sourceOf) });
+        if (!opts.keepGoing) stopping = true;
+      }
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+      await saveRecord("running");
+    }
+  };
+
+  while ((pending.size || running.size) && !opts.signal.aborted) {
+    if (!stopping) {
+      for (const [id, pn] of pending) {
+        if (running.size >= opts.jobs) break;
+        const deps = depsOf(id).map((d) => done.get(d));
+        if (deps.some((d) => d === "failed" || d === "unavailable")) {
+          pending.delete(id);
+          done.set(id, "unavailable");
+          const bad = depsOf(id).map((d) => ir.nodes.get(d)!).find((d) => done.get(d.id) !== "ok");
+          opts.emit({ type: "node-skipped", node: pn.name, reason: `upstream ${bad?.name ?? "?"} did not finish` });
+          entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "skipped" });
+          continue;
+        }
+        if (deps.every((d) => d === "ok")) {
+          pending.delete(id);
+          const p = runOne(pn).finally(() => running.delete(id));
+          running.set(id, p);
+        }
+      }
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  await Promise.allSettled(running.values());
+  const status = opts.signal.aborted ? "interrupted" : failed > 0 || (pending.size > 0 && stopping) ? "failed" : "ok";
+  await saveRecord(status, true);
+  opts.emit({ type: "finish", runId, status, ran, restored, failed, seconds: (Date.now() - started) / 1000 });
+  return { runId, status, ran, restored, failed };
+}
+
+/** Puts a node's outputs and logs into the store, then commits its manifest (last, so it is never half there). */
+async function capture(store: Store, pn: PlannedNode, o: NodeOutcome, runId: string, startedAt: string, backend: string): Promise<NodeManifest> {
+  const outs = [];
+  for (const f of o.outputs) {
+    const st = await stat(f.path).catch(() => undefined);
+    if (!st?.isFile()) throw new Error(`declared output ${f.name} was not written`);
+    outs.push({ name: f.name, digest: await store.putFile(f.path), size: st.size });
+  }
+  const logs = {
+    ...(o.stdout ? { stdout: await store.putBytes(o.stdout) } : {}),
+    ...(o.stderr ? { stderr: await store.putBytes(o.stderr) } : {}),
+  };
+  const manifest: NodeManifest = {
+    version: 1, fingerprint: pn.fingerprint, node: pn.name, kind: pn.op, outputs: outs, record: pn.record, runId,
+    startedAt, finishedAt: new Date().toISOString(),
+    ...(pn.record.backend !== undefined ? { backend } : {}),
+    ...(o.metrics ? { metrics: await store.putBytes(o.metrics) } : {}),
+    ...(logs.stdout || logs.stderr ? { logs } : {}),
+  };
+  await store.writeManifest(manifest);
+  return manifest;
+}
+
+/** Puts a cached command's declared output files back where the pipeline expects them. */
+async function restoreOutputs(store: Store, m: NodeManifest, node: IrNode, cwd: string): Promise<void> {
+  const p = node.params as Record<string, Canon>;
+  const base = path.resolve(cwd, typeof p["cwd"] === "string" ? p["cwd"] : ".");
+  for (const o of m.outputs) {
+    const dest = path.resolve(base, o.name);
+    const st = await stat(dest).catch(() => undefined);
+    if (st?.isFile() && st.size === o.size) continue;
+    await mkdir(path.dirname(dest), { recursive: true });
+    const r = await store.restore(o.digest, dest);
+    if (!r.ok) throw new Error(`cannot restore ${o.name}: ${r.detail}`);
+  }
+}

@@ -1,0 +1,38 @@
+import type { Store } from "../src/cache/store.js";
+import type { Ir, IrNode, NodeId } from "../src/ir/ir.js";
+import type { RunEvent } from "./events.js";
+
+/** A file a node produced, to be captured into the store under `name`. */
+export interface ProducedFile {
+  readonly name: string;
+  readonly path: string;
+}
+
+export interface NodeOutcome {
+  readonly outputs: readonly ProducedFile[];
+  readonly stdout?: string;
+  readonly stderr?: string;
+  readonly metrics?: string;
+  /** Anything worth telling the user (malformed rows skipped, ...). */
+  readonly warnings?: readonly string[];
+}
+
+/** What a runner may use: the inputs' files, a scratch directory, the cancel signal. */
+export interface RunnerContext {
+  readonly ir: Ir;
+  readonly store: Store;
+  /** The directory relative paths in the pipeline are resolved against. */
+  readonly cwd: string;
+  /** A fresh scratch directory for this node, on the store's filesystem. */
+  readonly scratch: string;
+  readonly signal: AbortSignal;
+  readonly backend: string;
+  /** Paths of an input node's outputs, by output name. */
+  outputs(id: NodeId): ReadonlyMap<string, string>;
+  emit(e: RunEvent): void;
+}
+
+/** Runs one kind of node. Expected failures throw an Error whose message is shown to the user. */
+export interface NodeRunner {
+  run(node: IrNode, ctx: RunnerContext): Promise<NodeOutcome>;
+}

@@ -1,0 +1,143 @@
+import type { Digest } from "./digest.js";
+import { removeCounting, statIfExists } from "./files.js";
+import { fingerprintHex, type ManifestObject, manifestObjects, type NodeManifest } from "./manifest.js";
+import type { Store } from "./store.js";
+import { SCRATCH_GRACE_MS } from "./verify.js";
+
+export { parseSize } from "./size.js";
+
+export interface GcOptions {
+  /** Keep the manifests the last N runs used (ran or restored); all manifests when not given. */
+  readonly keepLast?: number;
+  /** Then drop least-recently-used manifests until objects, manifests and run records fit in this many bytes. */
+  readonly maxSize?: number;
+  /** Report what would be removed without removing it. */
+  readonly dryRun?: boolean;
+  readonly now?: number;
+}
+
+export interface GcReport {
+  readonly removedManifests: readonly string[];
+  readonly removedObjects: readonly Digest[];
+  readonly removedTmp: readonly string[];
+  readonly bytesFreed: number;
+  /** Objects, manifests and run records left. */
+  readonly bytesAfter: number;
+}
+
+interface Kept {
+  readonly fingerprint: string;
+  readonly objects: readonly ManifestObject[];
+  readonly size: number;
+  /** Index of the newest run that used it (0 = the latest run); Infinity when no run mentions it. */
+  readonly rank: number;
+  readonly finishedAt: string;
+}
+
+/**
+ * Frees space. Must run under the run lock: a run that puts objects while gc decides what is
+ * unreferenced could commit a manifest whose objects gc has just removed. Run records are kept
+ * (they are small, and they are the history `runs` shows); unreadable manifests are removed, since
+ * they can never be served.
+ */
+export async function gc(store: Store, opts: GcOptions = {}): Promise<GcReport> {
+  const removedManifests: string[] = [];
+  const removedObjects: Digest[] = [];
+  const removedTmp: string[] = [];
+  let bytesFreed = 0;
+  const remove = async (del: () => Promise<number>, size: number): Promise<number> => {
+    const freed = opts.dryRun ? size : await del();
+    bytesFreed += freed;
+    return freed;
+  };
+
+  const runs = await store.listRuns();
+  const rank = new Map<string, number>();
+  runs.forEach((r, i) => {
+    for (const n of r.nodes) {
+      const hex = hexOrUndefined(n.fingerprint);
+      if (hex !== undefined && !rank.has(hex)) rank.set(hex, i);
+    }
+  });
+  const keepRank = opts.keepLast ?? Infinity;
+
+  const kept = new Map<string, Kept>();
+  for (const fingerprint of await store.listManifests()) {
+    const read = await store.readManifest(fingerprint, { verify: false });
+    const size = (await statIfExists(store.manifestPath(fingerprint)))?.size ?? 0;
+    const r = rank.get(fingerprint) ?? Infinity;
+    if (!read.ok || (opts.keepLast !== undefined && r >= keepRank)) {
+      await remove(() => store.deleteManifest(fingerprint), size);
+      removedManifests.push(fingerprint);
+      continue;
+    }
+    const objects = manifestObjectsOf(read.manifest);
+    kept.set(fingerprint, { fingerprint, objects, size, rank: r, finishedAt: read.manifest.finishedAt });
+  }
+
+  const refs = new Map<Digest, number>();
+  for (const k of kept.values()) for (const o of k.objects) refs.set(o.digest, (refs.get(o.digest) ?? 0) + 1);
+  const objectSize = new Map<Digest, number>();
+  for (const f of await store.listObjectFiles()) {
+    const d = f.digest;
+    if (!d) continue; // not ours to delete; verifyStore reports it
+    if (refs.has(d)) objectSize.set(d, f.size);
+    else {
+      await remove(() => store.deleteObject(d), f.size);
+      removedObjects.push(d);
+    }
+  }
+
+  const now = opts.now ?? Date.now();
+  for (const f of await store.listScratch()) {
+    if (now - f.mtimeMs <= SCRATCH_GRACE_MS) continue;
+    await remove(() => removeCounting(f.path), f.size);
+    removedTmp.push(f.path);
+  }
+
+  let runBytes = 0;
+  for (const e of await store.listRunEntries()) if (e.ok) runBytes += e.size;
+  let total = runBytes + sum([...kept.values()].map((k) => k.size)) + sum([...objectSize.values()]);
+  if (opts.maxSize !== undefined && total > opts.maxSize) {
+    // Least recently used first: never used by a recorded run, then by the oldest run, then by age.
+    const order = [...kept.values()].sort((a, b) => b.rank - a.rank || cmp(a.finishedAt, b.finishedAt));
+    for (const k of order) {
+      if (total <= opts.maxSize) break;
+      total -= await remove(() => store.deleteManifest(k.fingerprint), k.size);
+      removedManifests.push(k.fingerprint);
+      for (const o of k.objects) {
+        const left = (refs.get(o.digest) ?? 1) - 1;
+        refs.set(o.digest, left);
+        const size = objectSize.get(o.digest);
+        if (left > 0 || size === undefined) continue;
+        total -= await remove(() => store.deleteObject(o.digest), size);
+        objectSize.delete(o.digest);
+        removedObjects.push(o.digest);
+      }
+    }
+  }
+  return { removedManifests, removedObjects, removedTmp, bytesFreed, bytesAfter: total };
+}
+
+/** Each digest once, so a manifest listing one object twice does not count it twice. */
+function manifestObjectsOf(m: NodeManifest): ManifestObject[] {
+  const byDigest = new Map<Digest, ManifestObject>();
+  for (const o of manifestObjects(m)) if (!byDigest.has(o.digest)) byDigest.set(o.digest, o);
+  return [...byDigest.values()];
+}
+
+function hexOrUndefined(fingerprint: string): string | undefined {
+  try {
+    return fingerprintHex(fingerprint);
+  } catch {
+    return undefined;
+  }
+}
+
+function sum(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

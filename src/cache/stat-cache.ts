@@ -1,0 +1,152 @@
+import type { BigIntStats } from "node:fs";
+import { open, readFile } from "node:fs/promises";
+import path from "node:path";
+import { ensureDir, isErrno, writeFileAtomic } from "./files.js";
+import { type Digest, hashHandle, parseDigest } from "./digest.js";
+import { isRecord } from "./manifest.js";
+
+/**
+ * File digests remembered by what `stat` says about the file, so re-planning over large unchanged data
+ * does not read it again. An entry is trusted only while size, mtime, ctime (nanoseconds), inode and
+ * device all match. ctime is our addition to the usual key: tools that restore mtime after rewriting
+ * a file (cp -p, rsync -t, tar) cannot restore ctime.
+ */
+
+export const STAT_CACHE_FILE = "stat-cache.json";
+
+/**
+ * A file modified within this long before we hash it is not remembered: a second write in the same
+ * timestamp tick (coarse kernel clocks, 2 s on FAT, NFS servers) would leave size and mtime unchanged
+ * while the content differs. Git calls this "racily clean" and handles it the same way.
+ */
+export const RACY_WINDOW_MS = 2000;
+
+interface Entry {
+  readonly size: string;
+  readonly mtimeNs: string;
+  readonly ctimeNs: string;
+  readonly ino: string;
+  readonly dev: string;
+  readonly digest: Digest;
+}
+
+interface CacheFile {
+  readonly version: 1;
+  readonly entries: Readonly<Record<string, Entry>>;
+}
+
+export interface StatDigest {
+  readonly digest: Digest;
+  /** True when the digest came from the cache and the file was not read. */
+  readonly cached: boolean;
+}
+
+export class StatCache {
+  /** Entries learnt in this process; saving merges them over whatever another process saved meanwhile. */
+  private readonly learnt = new Map<string, Entry>();
+
+  private constructor(
+    private readonly root: string,
+    private readonly entries: Map<string, Entry>,
+  ) {}
+
+  /** A missing, unreadable or foreign-version cache file loads as empty: the cost is re-hashing, never a wrong digest. */
+  static async load(root: string): Promise<StatCache> {
+    return new StatCache(root, await readEntries(path.join(root, STAT_CACHE_FILE)));
+  }
+
+  async digest(file: string): Promise<StatDigest> {
+    const abs = path.resolve(file);
+    const fh = await open(abs, "r");
+    try {
+      const before = await fh.stat({ bigint: true });
+      const known = this.entries.get(abs);
+      if (known && sameFile(known, before)) return { digest: known.digest, cached: true };
+      const startedAt = Date.now();
+      const { digest } = await hashHandle(fh);
+      const after = await fh.stat({ bigint: true });
+      // A file written during hashing gives a digest of neither version; a recently written one may change unseen.
+      const settled = sameStat(before, after) && Number(after.mtimeMs) < startedAt - RACY_WINDOW_MS;
+      if (settled) {
+        const entry = entryOf(after, digest);
+        this.entries.set(abs, entry);
+        this.learnt.set(abs, entry);
+      } else if (known) {
+        this.entries.delete(abs);
+      }
+      return { digest, cached: false };
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Writes what this process learnt; a no-op when it learnt nothing. */
+  async save(): Promise<void> {
+    if (this.learnt.size === 0) return;
+    const dest = path.join(this.root, STAT_CACHE_FILE);
+    const merged = await readEntries(dest);
+    for (const [k, v] of this.learnt) merged.set(k, v);
+    const file: CacheFile = { version: 1, entries: Object.fromEntries(merged) };
+    const scratch = path.join(this.root, "tmp");
+    await ensureDir(scratch);
+    await writeFileAtomic(scratch, dest, JSON.stringify(file), { durable: false });
+    this.learnt.clear();
+  }
+}
+
+function entryOf(s: BigIntStats, digest: Digest): Entry {
+  return {
+    size: s.size.toString(),
+    mtimeNs: s.mtimeNs.toString(),
+    ctimeNs: s.ctimeNs.toString(),
+    ino: s.ino.toString(),
+    dev: s.dev.toString(),
+    digest,
+  };
+}
+
+function sameFile(e: Entry, s: BigIntStats): boolean {
+  return (
+    e.size === s.size.toString() &&
+    e.mtimeNs === s.mtimeNs.toString() &&
+    e.ctimeNs === s.ctimeNs.toString() &&
+    e.ino === s.ino.toString() &&
+    e.dev === s.dev.toString()
+  );
+}
+
+function sameStat(a: BigIntStats, b: BigIntStats): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino && a.dev === b.dev;
+}
+
+async function readEntries(file: string): Promise<Map<string, Entry>> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) return new Map();
+    throw e;
+  }
+  const out = new Map<string, Entry>();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return out;
+  }
+  if (!isRecord(parsed) || parsed["version"] !== 1 || !isRecord(parsed["entries"])) return out;
+  for (const [k, v] of Object.entries(parsed["entries"])) {
+    const e = toEntry(v);
+    if (e) out.set(k, e);
+  }
+  return out;
+}
+
+function toEntry(v: unknown): Entry | undefined {
+  if (!isRecord(v)) return undefined;
+  const digest = parseDigest(v["digest"]);
+  const fields = ["size", "mtimeNs", "ctimeNs", "ino", "dev"] as const;
+  if (!digest || !fields.every((f) => typeof v[f] === "string")) return undefined;
+  const s = (f: (typeof fields)[number]): string => v[f] as string;
+  return { size: s("size"), mtimeNs: s("mtimeNs"), ctimeNs: s("ctimeNs"), ino: s("ino"), dev: s("dev"), digest };
+}

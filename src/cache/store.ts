@@ -1,0 +1,305 @@
+import { open } from "node:fs/promises";
+import path from "node:path";
+import {
+  commit,
+  copyHashing,
+  ensureDir,
+  openIfExists,
+  readJson,
+  readdirIfExists,
+  removeCounting,
+  scratchName,
+  statIfExists,
+  writeFileAtomic,
+} from "./files.js";
+import { type Digest, digestBytes, digestHex, hashHandle, isDigest, parseDigest } from "./digest.js";
+import {
+  fingerprintHex,
+  isRunId,
+  manifestObjects,
+  type NodeManifest,
+  parseManifest,
+  parseRunRecord,
+  type RunRecord,
+} from "./manifest.js";
+
+/** Where the store lives when neither `--cache-dir` nor STAGECRAFT_CACHE_DIR says otherwise. */
+export const DEFAULT_STORE_DIR = ".stagecraft";
+
+export type ObjectCheck =
+  | { readonly ok: true; readonly size: number }
+  | { readonly ok: false; readonly reason: "missing" | "corrupt"; readonly detail: string };
+
+export type ManifestProblem = "missing" | "corrupt" | "object-missing" | "object-corrupt";
+
+export type ManifestRead =
+  | { readonly ok: true; readonly manifest: NodeManifest }
+  | { readonly ok: false; readonly reason: ManifestProblem; readonly detail: string };
+
+export interface ReadManifestOptions {
+  /** Check that every object the manifest lists is present, with the recorded size. On unless false. */
+  readonly verify?: boolean;
+  /** Also re-hash every listed object: slow on large outputs, and what a shared or suspect cache needs. */
+  readonly rehash?: boolean;
+}
+
+export interface StoredFile {
+  readonly path: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export type RunEntry =
+  | { readonly id: string; readonly ok: true; readonly record: RunRecord; readonly size: number }
+  | { readonly id: string; readonly ok: false; readonly detail: string };
+
+const OBJECT_MODE = 0o444;
+
+/**
+ * The content-addressed store. Layout under `root`:
+ *   objects/sha256/ab/<62 hex>   immutable blobs, named by their digest
+ *   nodes/<fingerprint hex>.json one manifest per executed node, committed after its objects
+ *   runs/<run id>.json           run records
+ *   tmp/                         scratch; everything is written here and renamed into place
+ * Expected failures (missing or damaged entries) come back as values with a reason; exceptions are
+ * for broken environments (permissions, full disk) and caller bugs.
+ */
+export class Store {
+  readonly root: string;
+  readonly tmpDir: string;
+  private readonly objectsDir: string;
+  private readonly nodesDir: string;
+  private readonly runsDir: string;
+
+  private constructor(root: string) {
+    this.root = path.resolve(root);
+    this.tmpDir = path.join(this.root, "tmp");
+    this.objectsDir = path.join(this.root, "objects", "sha256");
+    this.nodesDir = path.join(this.root, "nodes");
+    this.runsDir = path.join(this.root, "runs");
+  }
+
+  /** Opens the store at `root`, creating its directories. The scratch directory must share the store's filesystem, so it lives inside it. */
+  static async open(root: string = DEFAULT_STORE_DIR): Promise<Store> {
+    const s = new Store(root);
+    for (const d of [s.objectsDir, s.nodesDir, s.runsDir, s.tmpDir]) await ensureDir(d);
+    return s;
+  }
+
+  objectPath(d: Digest): string {
+    if (!isDigest(d)) throw new TypeError(`not a digest: ${JSON.stringify(d)}`);
+    const hex = digestHex(d);
+    return path.join(this.objectsDir, hex.slice(0, 2), hex.slice(2));
+  }
+
+  async has(d: Digest): Promise<boolean> {
+    return (await statIfExists(this.objectPath(d)))?.isFile() ?? false;
+  }
+
+  async putBytes(buf: Uint8Array | string): Promise<Digest> {
+    const d = digestBytes(buf);
+    if (await this.has(d)) return d;
+    const dest = this.objectPath(d);
+    await ensureDir(path.dirname(dest));
+    await writeFileAtomic(this.tmpDir, dest, buf, { durable: true, mode: OBJECT_MODE });
+    return d;
+  }
+
+  /**
+   * Copies a file into the store, hashing it on the way, and returns its digest. An object that is
+   * already present is not replaced. With `knownDigest` (from the stat cache) and that object present,
+   * the file is not read at all.
+   */
+  async putFile(file: string, opts: { readonly knownDigest?: Digest } = {}): Promise<Digest> {
+    if (opts.knownDigest && (await this.has(opts.knownDigest))) return opts.knownDigest;
+    const tmp = scratchName(this.tmpDir, "object");
+    const src = await open(file, "r");
+    let copy;
+    try {
+      copy = await copyHashing(src, tmp, OBJECT_MODE, async (got) => !(await this.has(got.digest)));
+    } finally {
+      await src.close();
+    }
+    if (copy.kept) {
+      const dest = this.objectPath(copy.digest);
+      await ensureDir(path.dirname(dest));
+      await commit(tmp, dest, { durable: true });
+    }
+    return copy.digest;
+  }
+
+  /** Re-hashes the object and compares it with its name. */
+  async verifyObject(d: Digest): Promise<ObjectCheck> {
+    const fh = await openIfExists(this.objectPath(d));
+    if (!fh) return missing(d);
+    try {
+      const got = await hashHandle(fh);
+      return got.digest === d ? { ok: true, size: got.size } : corrupt(d, got.digest, got.size);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /**
+   * Copies an object out to `dest`, replacing it atomically. The copy is hashed as it is written and
+   * renamed into place only if it matches, so a damaged object is reported and never served.
+   */
+  async restore(d: Digest, dest: string): Promise<ObjectCheck> {
+    const fh = await openIfExists(this.objectPath(d));
+    if (!fh) return missing(d);
+    let copy;
+    const tmp = scratchName(path.dirname(path.resolve(dest)), `.${path.basename(dest)}.restore`);
+    try {
+      await ensureDir(path.dirname(tmp));
+      // The scratch copy sits beside dest, not in tmp/: rename cannot cross filesystems.
+      copy = await copyHashing(fh, tmp, 0o666, async (got) => got.digest === d);
+    } finally {
+      await fh.close();
+    }
+    if (!copy.kept) return corrupt(d, copy.digest, copy.size);
+    await commit(tmp, dest, { durable: true });
+    return { ok: true, size: copy.size };
+  }
+
+  /**
+   * Commits a node's manifest. Its objects must already be in the store (put them first): the manifest
+   * is the commit record, so a crash before this point leaves only unreferenced objects for gc.
+   */
+  async writeManifest(m: NodeManifest): Promise<void> {
+    const parsed = parseManifest(m);
+    if (!parsed.ok) throw new TypeError(`writeManifest: invalid manifest: ${parsed.error}`);
+    for (const o of manifestObjects(m)) {
+      const s = await statIfExists(this.objectPath(o.digest));
+      if (!s?.isFile()) throw new Error(`writeManifest: ${o.label} (${o.digest}) is not in the store`);
+      if (o.size !== undefined && s.size !== o.size) {
+        throw new Error(`writeManifest: ${o.label} is ${o.size} bytes in the manifest, ${s.size} in the store`);
+      }
+    }
+    const dest = this.manifestPath(m.fingerprint);
+    await writeFileAtomic(this.tmpDir, dest, `${JSON.stringify(m, null, 2)}\n`, { durable: true });
+  }
+
+  async readManifest(fingerprint: string, opts: ReadManifestOptions = {}): Promise<ManifestRead> {
+    const file = this.manifestPath(fingerprint);
+    const read = await readJson(file, parseManifest);
+    if (!read.ok) {
+      const detail = read.reason === "missing" ? "no manifest for this fingerprint" : read.detail;
+      return { ok: false, reason: read.reason, detail };
+    }
+    const m = read.value;
+    if (fingerprintHex(m.fingerprint) !== fingerprintHex(fingerprint)) {
+      return { ok: false, reason: "corrupt", detail: `${path.basename(file)} records fingerprint ${m.fingerprint}` };
+    }
+    if (opts.verify === false) return { ok: true, manifest: m };
+    for (const o of manifestObjects(m)) {
+      const s = await statIfExists(this.objectPath(o.digest));
+      if (!s?.isFile()) return { ok: false, reason: "object-missing", detail: `${o.label} (${o.digest}) is not in the store` };
+      if (o.size !== undefined && s.size !== o.size) {
+        const detail = `${o.label} (${o.digest}) is ${s.size} bytes, expected ${o.size}`;
+        return { ok: false, reason: "object-corrupt", detail };
+      }
+      if (opts.rehash) {
+        const check = await this.verifyObject(o.digest);
+        if (!check.ok) {
+          const reason = check.reason === "missing" ? "object-missing" : "object-corrupt";
+          return { ok: false, reason, detail: `${o.label}: ${check.detail}` };
+        }
+      }
+    }
+    return { ok: true, manifest: m };
+  }
+
+  /** Fingerprints (hex) of every stored manifest, sorted. */
+  async listManifests(): Promise<string[]> {
+    const names = await readdirIfExists(this.nodesDir);
+    return names
+      .filter((n) => n.endsWith(".json"))
+      .map((n) => n.slice(0, -".json".length))
+      .filter((n) => /^[0-9a-f]{16,128}$/.test(n))
+      .sort();
+  }
+
+  manifestPath(fingerprint: string): string {
+    return path.join(this.nodesDir, `${fingerprintHex(fingerprint)}.json`);
+  }
+
+  async writeRun(r: RunRecord): Promise<void> {
+    const parsed = parseRunRecord(r);
+    if (!parsed.ok) throw new TypeError(`writeRun: invalid run record: ${parsed.error}`);
+    const dest = path.join(this.runsDir, `${r.id}.json`);
+    await writeFileAtomic(this.tmpDir, dest, `${JSON.stringify(r, null, 2)}\n`, { durable: true });
+  }
+
+  /** Readable run records, newest first. Damaged ones are left out here and reported by verifyStore. */
+  async listRuns(): Promise<RunRecord[]> {
+    const records: RunRecord[] = [];
+    for (const e of await this.listRunEntries()) if (e.ok) records.push(e.record);
+    return records.sort((a, b) => cmp(b.startedAt, a.startedAt) || cmp(b.id, a.id));
+  }
+
+  /** Every run record file, readable or not. */
+  async listRunEntries(): Promise<RunEntry[]> {
+    const out: RunEntry[] = [];
+    for (const name of await readdirIfExists(this.runsDir)) {
+      const id = name.slice(0, -".json".length);
+      if (!name.endsWith(".json") || !isRunId(id)) continue;
+      const read = await readJson(path.join(this.runsDir, name), parseRunRecord);
+      if (!read.ok) {
+        if (read.reason === "corrupt") out.push({ id, ok: false, detail: read.detail });
+      } else if (read.value.id !== id) {
+        out.push({ id, ok: false, detail: `${name} records id ${read.value.id}` });
+      } else {
+        out.push({ id, ok: true, record: read.value, size: read.size });
+      }
+    }
+    return out;
+  }
+
+  /** Every file under objects/, with its digest when its path is a well-formed object name. */
+  async listObjectFiles(): Promise<(StoredFile & { readonly digest: Digest | undefined })[]> {
+    const out: (StoredFile & { readonly digest: Digest | undefined })[] = [];
+    for (const fan of await readdirIfExists(this.objectsDir)) {
+      const dir = path.join(this.objectsDir, fan);
+      const names = (await statIfExists(dir))?.isDirectory() ? await readdirIfExists(dir) : [""];
+      for (const rest of names) {
+        const p = path.join(dir, rest);
+        const s = await statIfExists(p);
+        const digest = fan.length === 2 ? parseDigest(`sha256:${fan}${rest}`) : undefined;
+        if (s?.isFile()) out.push({ path: p, size: s.size, mtimeMs: s.mtimeMs, digest });
+      }
+    }
+    return out;
+  }
+
+  async listScratch(): Promise<StoredFile[]> {
+    const out: StoredFile[] = [];
+    for (const name of await readdirIfExists(this.tmpDir)) {
+      const p = path.join(this.tmpDir, name);
+      const s = await statIfExists(p);
+      if (s?.isFile()) out.push({ path: p, size: s.size, mtimeMs: s.mtimeMs });
+    }
+    return out;
+  }
+
+  /** Removes a manifest; returns the bytes freed (0 if it was already gone). For gc, under the run lock. */
+  async deleteManifest(fingerprint: string): Promise<number> {
+    return removeCounting(this.manifestPath(fingerprint));
+  }
+
+  /** Removes an object; returns the bytes freed. For gc, under the run lock. */
+  async deleteObject(d: Digest): Promise<number> {
+    return removeCounting(this.objectPath(d));
+  }
+}
+
+function missing(d: Digest): ObjectCheck {
+  return { ok: false, reason: "missing", detail: `${d} is not in the store` };
+}
+
+function corrupt(d: Digest, got: Digest, size: number): ObjectCheck {
+  return { ok: false, reason: "corrupt", detail: `object ${d} holds ${size} bytes that hash to ${got}` };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,47 @@
+/** Command-line arguments: a command, positional words, boolean flags and flags with values. */
+export interface Args {
+  readonly command: string | undefined;
+  readonly positional: readonly string[];
+  readonly flags: ReadonlySet<string>;
+  readonly values: ReadonlyMap<string, readonly string[]>;
+  readonly errors: readonly string[];
+}
+
+/** Flags that take a value (`--jobs 4` or `--jobs=4`); `--force` may stand alone or name stages. */
+const VALUED = new Set(["--cache-dir", "--from", "--until", "--only", "--jobs", "-j", "--backend", "--to", "--format", "--keep-last", "--max-size", "--executor"]);
+const OPTIONAL_VALUE = new Set(["--force"]);
+const BOOLEAN = new Set([
+  "--json", "--yaml", "--check", "--write", "--color", "--no-color", "--help", "-h", "--exit-code", "--keep-going", "--verify", "--detach", "--all",
+]);
+
+export function parseArgs(argv: readonly string[]): Args {
+  const [command, ...rest] = argv;
+  const positional: string[] = [];
+  const flags = new Set<string>();
+  const values = new Map<string, string[]>();
+  const errors: string[] = [];
+  const add = (k: string, v: string) => values.set(k === "-j" ? "--jobs" : k, [...(values.get(k === "-j" ? "--jobs" : k) ?? []), ...v.split(",").filter(Boolean)]);
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (!a.startsWith("-") || a === "-") {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf("=");
+    const key = eq > 0 ? a.slice(0, eq) : a;
+    if (VALUED.has(key)) {
+      const v = eq > 0 ? a.slice(eq + 1) : rest[++i];
+      if (v === undefined) errors.push(`${key} needs a value`);
+      else add(key, v);
+    } else if (OPTIONAL_VALUE.has(key)) {
+      flags.add(key);
+      if (eq > 0) add(key, a.slice(eq + 1));
+    } else if (BOOLEAN.has(key)) flags.add(key);
+    else errors.push(`unknown option ${a}`);
+  }
+  return { command, positional, flags, values, errors };
+}
+
+export function first(a: Args, key: string): string | undefined {
+  return a.values.get(key)?.[0];
+}

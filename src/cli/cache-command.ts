@@ -1,0 +1,66 @@
+import { gc } from "../cache/gc.js";
+import { acquireLock } from "../cache/lock.js";
+import { parseSize } from "../cache/size.js";
+import { Store } from "../cache/store.js";
+import { describeProblem, verifyStore } from "../cache/verify.js";
+import { first, type Args } from "./args.js";
+import { EXIT, type CliIO } from "./io.js";
+import { cacheDir } from "./session.js";
+
+/** `stagecraft cache ls | verify | gc [--keep-last N] [--max-size SIZE]`. */
+export async function runCache(a: Args, io: CliIO): Promise<number> {
+  const verb = a.positional[0];
+  const store = await Store.open(cacheDir(a, io));
+  switch (verb) {
+    case "ls": {
+      const fps = await store.listManifests();
+      let total = 0;
+      for (const fp of fps) {
+        const m = await store.readManifest(fp, { verify: false });
+        if (!m.ok) {
+          io.stdout(`${fp.slice(0, 12)}  (unreadable: ${m.detail})\n`);
+          continue;
+        }
+        const size = m.manifest.outputs.reduce((s, o) => s + o.size, 0);
+        total += size;
+        io.stdout(`${fp.slice(0, 12)}  ${m.manifest.kind.padEnd(10)} ${m.manifest.node.padEnd(24)} ${String(size).padStart(10)} B  ${m.manifest.finishedAt}\n`);
+      }
+      io.stdout(`${fps.length} results, ${total} bytes of outputs in ${store.root}\n`);
+      return EXIT.ok;
+    }
+    case "verify": {
+      const all = await verifyStore(store);
+      // Scratch files a killed run left behind are debris, not damage: listed, but not a failure.
+      const problems = all.filter((p) => p.kind !== "stray-tmp");
+      for (const p of all) io.stdout(`${p.kind === "stray-tmp" ? "note" : "problem"}: ${describeProblem(p)}\n`);
+      io.stdout(problems.length ? `${problems.length} problem(s) in ${store.root}\n` : `${store.root}: every object and manifest is intact\n`);
+      return problems.length ? EXIT.errors : EXIT.ok;
+    }
+    case "gc": {
+      const keep = first(a, "--keep-last");
+      const max = first(a, "--max-size");
+      const size = max !== undefined ? parseSize(max) : undefined;
+      if (size && !size.ok) {
+        io.stderr(`stagecraft cache gc: ${size.error}\n`);
+        return EXIT.usage;
+      }
+      if (keep !== undefined && !(Number.isInteger(Number(keep)) && Number(keep) >= 0)) {
+        io.stderr("stagecraft cache gc: --keep-last takes a whole number\n");
+        return EXIT.usage;
+      }
+      // gc decides what is unreferenced: no run may commit meanwhile.
+      const lock = await acquireLock(store.root, { ...(io.signal ? { signal: io.signal } : {}) });
+      if (!lock.ok) return 130;
+      try {
+        const report = await gc(store, { ...(keep !== undefined ? { keepLast: Number(keep) } : {}), ...(size?.ok ? { maxSize: size.value } : {}) });
+        io.stdout(`removed ${report.removedManifests.length} results and ${report.removedObjects.length} objects, freed ${report.bytesFreed} bytes; ${report.bytesAfter} bytes left\n`);
+      } finally {
+        await lock.value.release();
+      }
+      return EXIT.ok;
+    }
+    default:
+      io.stderr("usage: stagecraft cache ls | verify | gc [--keep-last N] [--max-size SIZE]\n");
+      return EXIT.usage;
+  }
+}

@@ -1,0 +1,71 @@
+import path from "node:path";
+import { pickBackend } from "../../runtime/backend.js";
+import { StatCache } from "../cache/stat-cache.js";
+import { DEFAULT_STORE_DIR, Store } from "../cache/store.js";
+import { checkFile } from "../check/check.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
+import { lower } from "../ir/lower.js";
+import type { Ir } from "../ir/ir.js";
+import { makePlan, type Plan } from "../plan/plan.js";
+import type { Selection } from "../plan/select.js";
+import { storePlanEnv } from "../plan/store-env.js";
+import { first, type Args } from "./args.js";
+import { fsHost } from "./fs-host.js";
+import type { CliIO } from "./io.js";
+
+export interface Session {
+  readonly file: string;
+  readonly ir: Ir;
+  readonly store: Store;
+  readonly stats: StatCache;
+  readonly backend: string;
+  readonly sources: ReadonlyMap<string, string>;
+  /** The directory relative paths in the pipeline resolve against: the pipeline file's own. */
+  readonly cwd: string;
+}
+
+/** The cache directory: --cache-dir, then STAGECRAFT_CACHE_DIR, then .stagecraft beside the pipeline's working directory. */
+export function cacheDir(a: Args, io: CliIO): string {
+  return first(a, "--cache-dir") ?? io.env["STAGECRAFT_CACHE_DIR"] ?? DEFAULT_STORE_DIR;
+}
+
+/** Checks and lowers a pipeline file and opens the cache; on any problem, prints it and returns an exit code. */
+export async function openSession(file: string, a: Args, io: CliIO, color: boolean): Promise<Session | number> {
+  const result = checkFile(file, fsHost);
+  if (fsHost.read(file) === undefined) {
+    io.stderr(`stagecraft: cannot read '${file}'\n`);
+    return 1;
+  }
+  if (!result.program) {
+    io.stderr(renderDiagnostics(result.diagnostics, { text: (f) => result.sources.get(f) }, { color }));
+    return 1;
+  }
+  const backend = pickBackend(first(a, "--backend"));
+  if (!backend.ok) {
+    io.stderr(`stagecraft: ${backend.error}\n`);
+    return 1;
+  }
+  const ir = lower(result.program, (f) => result.sources.get(f) ?? "");
+  const store = await Store.open(cacheDir(a, io));
+  const stats = await StatCache.load(store.root);
+  return { file, ir, store, stats, backend: backend.name, sources: result.sources, cwd: path.dirname(file) };
+}
+
+export function selection(a: Args): Selection & { backend?: string } {
+  const list = (k: string) => a.values.get(k) ?? [];
+  const force = a.flags.has("--force") ? (list("--force").length ? list("--force") : true) : false;
+  return { from: list("--from"), until: list("--until"), only: list("--only"), force };
+}
+
+export async function planFor(s: Session, a: Args): Promise<Plan> {
+  const env = storePlanEnv(s.store, s.stats, first(a, "--executor") === "slurm" ? "slurm" : "local");
+  const plan = await makePlan(s.ir, env, { ...selection(a), backend: s.backend });
+  await s.stats.save();
+  return plan;
+}
+
+/** Stage names given to selection flags must exist. */
+export function unknownStages(s: Session, a: Args): string[] {
+  const names = ["--from", "--until", "--only", "--force"].flatMap((k) => a.values.get(k) ?? []);
+  return names.filter((n) => !s.ir.stages.has(n));
+}

@@ -1,0 +1,59 @@
+import type { Canon } from "../ir/ir.js";
+import type { FingerprintRecord } from "./fingerprint.js";
+
+/** Numbers the way a pipeline file writes them: 2e-4, 16384, 0.05. */
+export function showValue(v: Canon | undefined): string {
+  if (v === undefined) return "unset";
+  if (typeof v === "number") return v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential().replace(/\.?0+e/, "e") : String(v);
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v === null || typeof v === "boolean") return String(v);
+  const text = JSON.stringify(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Leaf-level differences between two canonical values: ["lr: 2e-4 → 1e-4", ...]. */
+export function diffValues(path: string, a: Canon | undefined, b: Canon | undefined, out: string[]): void {
+  if (JSON.stringify(a) === JSON.stringify(b)) return;
+  const isObj = (v: Canon | undefined): v is Record<string, Canon> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (isObj(a) && isObj(b)) {
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      // Call records read better without their structural keys: lr.from, not lr.args.from.
+      const sub = k === "args" || k === "call" && a[k] === b[k] ? path : path ? `${path}.${k}` : k;
+      diffValues(sub, a[k], b[k], out);
+    }
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    a.forEach((x, i) => diffValues(`${path}[${i}]`, x, b[i], out));
+    return;
+  }
+  out.push(`${path}: ${showValue(a)} → ${showValue(b)}`);
+}
+
+export interface InputChange {
+  readonly name: string;
+  /** True when the input itself will run in this plan. */
+  readonly rerunning: boolean;
+}
+
+/** Why a node's record differs from the one its last result was made with, most telling first. */
+export function explainChange(prev: FingerprintRecord, cur: FingerprintRecord, rerunning: (input: string) => boolean): string[] {
+  const reasons: string[] = [];
+  if (prev.impl !== cur.impl) reasons.push(`runtime ${cur.op} ${prev.impl} → ${cur.impl}`);
+  if (prev.backend !== cur.backend) reasons.push(`backend ${prev.backend ?? "none"} → ${cur.backend ?? "none"}`);
+  if (prev.seed !== cur.seed) reasons.push(`seed ${prev.seed ?? "none"} → ${cur.seed ?? "none"}`);
+  const params: string[] = [];
+  diffValues("", prev.params, cur.params, params);
+  reasons.push(...params);
+  for (const f of [...new Set([...Object.keys(prev.files), ...Object.keys(cur.files)])].sort()) {
+    if (prev.files[f] === cur.files[f]) continue;
+    reasons.push(prev.files[f] === undefined ? `new input file ${f}` : cur.files[f] === undefined ? `no longer reads ${f}` : `input ${f} changed`);
+  }
+  for (const name of [...new Set([...Object.keys(prev.inputs), ...Object.keys(cur.inputs)])]) {
+    if (prev.inputs[name] === cur.inputs[name]) continue;
+    if (prev.inputs[name] === undefined) reasons.push(`new input ${name}`);
+    else if (cur.inputs[name] === undefined) reasons.push(`no longer reads ${name}`);
+    else reasons.push(rerunning(name) ? `upstream ${name} will rerun` : `input ${name} changed`);
+  }
+  return reasons.length ? reasons : ["fingerprint changed"];
+}

@@ -1,0 +1,178 @@
+import path from "node:path";
+import type { Span } from "../diagnostics/span.js";
+import type { Canon, Ir, IrNode, NodeId } from "../ir/ir.js";
+import { sparkline } from "../ir/schedule.js";
+import { CostModel, type Cost } from "./cost.js";
+import { explainChange } from "./explain.js";
+import { filesRead, fingerprintNode, type FingerprintRecord } from "./fingerprint.js";
+import { select, type Selection } from "./select.js";
+
+export type Status = "cached" | "run" | "blocked" | "skipped" | "source";
+
+/** What the plan reads from the outside world: file digests and the cache. No writes. */
+export interface PlanEnv {
+  /** The content digest of a file, or undefined when it does not exist. */
+  digestFile(path: string): Promise<string | undefined>;
+  /** Whether a complete, intact result for this fingerprint is in the cache, and if not, why. */
+  lookup(fingerprint: string): Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: "missing" | "object-missing" | "corrupt"; readonly detail: string }>;
+  /** The record the node's latest cached result was made with, for explaining a change. */
+  previous(node: string): Promise<{ readonly fingerprint: string; readonly record: FingerprintRecord } | undefined>;
+  /** Where a node that runs would run. */
+  readonly executor: "local" | "slurm";
+}
+
+export interface PlannedNode {
+  readonly id: NodeId;
+  readonly name: string;
+  readonly kind: "data" | "stage";
+  readonly op: string;
+  readonly status: Status;
+  /** The main reason, then every other. */
+  readonly reasons: readonly string[];
+  readonly fingerprint: string;
+  readonly record: FingerprintRecord;
+  readonly inputs: readonly string[];
+  readonly where: "cache" | "local" | "slurm" | "none";
+  readonly resources: Canon;
+  readonly cost: Cost;
+  readonly lr?: string;
+  readonly span: Span;
+}
+
+export interface Plan {
+  readonly pipeline: string;
+  readonly entry: string;
+  readonly backend: string;
+  readonly nodes: readonly PlannedNode[];
+  readonly totals: { readonly run: number; readonly cached: number; readonly blocked: number; readonly skipped: number; readonly flops: number; readonly gpuHours: number };
+}
+
+export interface PlanOptions extends Selection {
+  readonly backend: string;
+}
+
+const RUNNABLE_SOURCES = new Set(["synthetic"]);
+
+/** Fingerprints every node in order, asks the cache about each, and says why each would run. */
+export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise<Plan> {
+  const selected = select(ir, opts);
+  const fps = new Map<NodeId, string>();
+  const status = new Map<NodeId, Status>();
+  const byName = new Map<string, NodeId>();
+  const cost = new CostModel(ir);
+  const out: PlannedNode[] = [];
+  const produced = commandOutputs(ir);
+  for (const id of ir.order) {
+    const node = ir.nodes.get(id)!;
+    byName.set(node.name, id);
+    const files: Record<string, string> = {};
+    const missingFiles: string[] = [];
+    // A file another stage writes is covered by that stage's fingerprint, not digested as a source.
+    for (const f of filesRead(node).filter((x) => !produced.has(path.normalize(x)))) {
+      const d = await env.digestFile(f);
+      if (d === undefined) {
+        // A missing data source blocks; a missing script named in argv may be a program on PATH.
+        if (node.op === "jsonl" || isDeclaredInput(node, f)) missingFiles.push(f);
+      } else files[f] = d;
+    }
+    const { record, fingerprint } = fingerprintNode(node, ir, fps, files, opts.backend);
+    fps.set(id, fingerprint);
+    const blockedBy = [...node.inputs, ...node.after].map((i) => ir.nodes.get(i)!).find((n) => status.get(n.id) === "blocked");
+    let st: Status;
+    let reasons: string[];
+    if (missingFiles.length) {
+      st = "blocked";
+      reasons = missingFiles.map((f) => `input file ${f} does not exist`);
+    } else if (blockedBy) {
+      st = "blocked";
+      reasons = [`upstream ${blockedBy.name} is blocked`];
+    } else if (node.kind === "data" && !RUNNABLE_SOURCES.has(node.op) && node.inputs.length === 0) {
+      st = "source";
+      reasons = ["read in place"];
+    } else {
+      ({ st, reasons } = await decide(node, ir, env, fingerprint, record, status, opts, selected));
+    }
+    status.set(id, st);
+    const lrValue = (node.params as Record<string, Canon> | null)?.["lr"];
+    const c = cost.estimate(node);
+    out.push({
+      id,
+      name: node.name,
+      kind: node.kind,
+      op: node.op,
+      status: st,
+      reasons,
+      fingerprint,
+      record,
+      inputs: node.inputs.map((i) => ir.nodes.get(i)?.name ?? i),
+      where: st === "run" ? (node.kind === "stage" ? env.executor : "local") : st === "cached" ? "cache" : "none",
+      resources: node.resources,
+      cost: c,
+      ...(lrValue !== undefined && node.kind === "stage" ? { lr: sparkline(lrValue, c.steps ?? 100) } : {}),
+      span: node.span,
+    });
+  }
+  const count = (s: Status) => out.filter((n) => n.status === s).length;
+  const willRun = out.filter((n) => n.status === "run");
+  return {
+    pipeline: ir.pipeline.name,
+    entry: ir.entry,
+    backend: opts.backend,
+    nodes: out,
+    totals: {
+      run: count("run"),
+      cached: count("cached"),
+      blocked: count("blocked"),
+      skipped: count("skipped"),
+      flops: willRun.reduce((s, n) => s + (n.cost.flops ?? 0), 0),
+      gpuHours: willRun.reduce((s, n) => s + (n.cost.gpuHours ?? 0), 0),
+    },
+  };
+}
+
+function commandOutputs(ir: Ir): Set<string> {
+  const out = new Set<string>();
+  for (const n of ir.nodes.values()) {
+    const p = n.params as Record<string, Canon> | null;
+    if (n.op !== "command" || !Array.isArray(p?.["outputs"])) continue;
+    const cwd = typeof p["cwd"] === "string" ? p["cwd"] : ".";
+    for (const o of p["outputs"]) if (typeof o === "string") out.add(path.normalize(path.join(path.dirname(n.span.file), cwd, o)));
+  }
+  return out;
+}
+
+function isDeclaredInput(node: IrNode, f: string): boolean {
+  const inputs = (node.params as Record<string, Canon> | null)?.["inputs"];
+  const dir = path.dirname(node.span.file);
+  return Array.isArray(inputs) && inputs.some((i) => typeof i === "string" && (i === f || path.join(dir, i) === f));
+}
+
+async function decide(
+  node: IrNode,
+  ir: Ir,
+  env: PlanEnv,
+  fingerprint: string,
+  record: FingerprintRecord,
+  status: ReadonlyMap<NodeId, Status>,
+  opts: PlanOptions,
+  selected: ReadonlySet<NodeId>,
+): Promise<{ st: Status; reasons: string[] }> {
+  const found = await env.lookup(fingerprint);
+  const forced = opts.force === true || (Array.isArray(opts.force) && opts.force.includes(node.name));
+  if (found.ok && !forced) return { st: "cached", reasons: ["fingerprint unchanged"] };
+  let reasons: string[];
+  if (forced || found.ok) reasons = ["forced"];
+  else if (found.reason === "object-missing") reasons = [`object missing from cache: ${found.detail}`];
+  else if (found.reason === "corrupt") reasons = [`cache entry corrupt: ${found.detail}`];
+  else {
+    const prev = await env.previous(node.name);
+    if (!prev) reasons = ["never run"];
+    else if (prev.fingerprint === fingerprint) reasons = ["result missing from cache"];
+    else {
+      const rerunning = (name: string) => [...status].some(([id, s]) => s === "run" && ir.nodes.get(id)?.name === name);
+      reasons = explainChange(prev.record, record, rerunning);
+    }
+  }
+  if (!selected.has(node.id)) return { st: "skipped", reasons: [`outside the selection (would run: ${reasons[0]})`] };
+  return { st: "run", reasons };
+}

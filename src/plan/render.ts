@@ -1,0 +1,96 @@
+import { stringify } from "yaml";
+import type { Plan, PlannedNode, Status } from "./plan.js";
+
+const ANSI: Record<string, string> = { green: "\x1b[32m", yellow: "\x1b[33m", red: "\x1b[31m", dim: "\x1b[2m", bold: "\x1b[1m", cyan: "\x1b[36m" };
+const paint = (on: boolean, c: string, s: string) => (on ? `${ANSI[c]}${s}\x1b[0m` : s);
+
+const MARK: Record<Status, { sym: string; color: string; word: string }> = {
+  cached: { sym: "✓", color: "green", word: "cached" },
+  run: { sym: "▶", color: "yellow", word: "will run" },
+  blocked: { sym: "✗", color: "red", word: "blocked" },
+  skipped: { sym: "-", color: "dim", word: "skipped" },
+  source: { sym: "·", color: "dim", word: "source" },
+};
+
+/** 2.1M, 16K, 300. */
+export function compact(n: number): string {
+  const abs = Math.abs(n);
+  for (const [s, m] of [["T", 1e12], ["B", 1e9], ["M", 1e6], ["K", 1e3]] as const) if (abs >= m) return `${(n / m).toFixed(abs >= m * 10 ? 0 : 1)}${s}`;
+  return String(Math.round(n));
+}
+
+function flops(n: number): string {
+  return n >= 1e21 ? `${(n / 1e21).toFixed(1)} ZFLOP` : n >= 1e18 ? `${(n / 1e18).toFixed(1)} EFLOP` : n >= 1e15 ? `${(n / 1e15).toFixed(1)} PFLOP` : `${(n / 1e12).toFixed(1)} TFLOP`;
+}
+
+function costText(n: PlannedNode): string {
+  const parts: string[] = [];
+  if (n.cost.rows !== undefined) parts.push(`${compact(n.cost.rows)} rows`);
+  if (n.cost.tokens !== undefined) parts.push(`${compact(n.cost.tokens)} tok`);
+  if (n.cost.gpuHours !== undefined) parts.push(`${n.cost.gpuHours >= 10 ? Math.round(n.cost.gpuHours) : n.cost.gpuHours.toFixed(1)} GPU-h`);
+  else if (n.cost.flops !== undefined) parts.push(flops(n.cost.flops));
+  return parts.join(", ");
+}
+
+/** The human form of a plan: one line per node, reasons under those that run, totals last. */
+export function renderPlan(plan: Plan, opts: { color: boolean; all?: boolean }): string {
+  const c = opts.color;
+  const lines: string[] = [];
+  lines.push(paint(c, "bold", `plan for ${plan.entry} (pipeline ${plan.pipeline}, backend ${plan.backend})`));
+  const shown = plan.nodes.filter((n) => opts.all || n.kind === "stage" || n.status === "run" || n.status === "blocked");
+  const width = Math.min(32, Math.max(8, ...shown.map((n) => n.name.length)));
+  for (const n of shown) {
+    const m = MARK[n.status];
+    const name = n.name.length > width ? `${n.name.slice(0, width - 1)}…` : n.name.padEnd(width);
+    const kind = n.op.padEnd(9);
+    const head = `${paint(c, m.color, `${m.sym} ${m.word.padEnd(8)}`)} ${name} ${paint(c, "dim", kind)}`;
+    const cost = costText(n);
+    const lr = n.lr ? `  lr ${n.lr}` : "";
+    lines.push(`${head} ${cost}${lr}`.trimEnd());
+    if (n.status === "run" || n.status === "blocked" || n.status === "skipped") {
+      for (const r of n.reasons.slice(0, 6)) lines.push(`    ${paint(c, "cyan", "why:")} ${r}`);
+      if (n.reasons.length > 6) lines.push(`    ${paint(c, "cyan", "why:")} ... and ${n.reasons.length - 6} more`);
+    }
+  }
+  const hidden = plan.nodes.length - shown.length;
+  const t = plan.totals;
+  lines.push("");
+  lines.push(
+    `${t.run} to run, ${t.cached} cached${t.blocked ? `, ${t.blocked} blocked` : ""}${t.skipped ? `, ${t.skipped} skipped` : ""}` +
+      `${t.flops ? `; ${flops(t.flops)}` : ""}${t.gpuHours ? `, ${t.gpuHours >= 10 ? Math.round(t.gpuHours) : t.gpuHours.toFixed(1)} GPU-hours` : ""}` +
+      `${hidden ? ` (${hidden} cached or source data nodes not shown; --all shows them)` : ""}`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+/** The machine form: the same content as the text, for --json and --yaml. */
+export function planData(plan: Plan): Record<string, unknown> {
+  return {
+    pipeline: plan.pipeline,
+    entry: plan.entry,
+    backend: plan.backend,
+    totals: plan.totals,
+    nodes: plan.nodes.map((n) => ({
+      name: n.name,
+      kind: n.kind,
+      op: n.op,
+      status: n.status,
+      reasons: n.reasons,
+      fingerprint: n.fingerprint,
+      inputs: n.inputs,
+      where: n.where,
+      ...(n.resources !== null ? { resources: n.resources } : {}),
+      cost: n.cost,
+      ...(n.lr ? { lr: n.lr } : {}),
+      span: { file: n.span.file, start: n.span.start, end: n.span.end },
+    })),
+  };
+}
+
+export function renderPlanJson(plan: Plan): string {
+  return `${JSON.stringify(planData(plan), null, 2)}\n`;
+}
+
+export function renderPlanYaml(plan: Plan): string {
+  return stringify(planData(plan));
+}

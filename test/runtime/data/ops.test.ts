@@ -1,0 +1,218 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { DataError, RowError } from "../../../runtime/data/errors.js";
+import { take, takeFraction, where } from "../../../runtime/data/ops-filter.js";
+import { dedupe, intersect, minus, union } from "../../../runtime/data/ops-keys.js";
+import { normalize } from "../../../runtime/data/ops-normalize.js";
+import { sample, top } from "../../../runtime/data/ops-rank.js";
+import { bin, f, ids, k, readRows, tempDir, writeRows } from "./helpers.js";
+
+const tmp = tempDir("ops");
+afterAll(() => tmp.cleanup());
+
+let n = 0;
+const out = (): string => tmp.file(`out-${n++}.jsonl`);
+
+const people = writeRows(tmp.file("people.jsonl"), [
+  { id: 1, q: 3, lang: "en" },
+  { id: 2, q: "5", lang: "de" },
+  "this line is broken",
+  { id: 3, q: 4, lang: "en" },
+  { id: 4, q: 1, lang: "en" },
+  "",
+  { id: 5, q: 5, lang: "fr" },
+]);
+
+describe("where", () => {
+  it("keeps the rows for which the predicate holds, with malformed lines counted under skip", async () => {
+    const o = out();
+    const r = await where(people, o, bin("and", bin(">=", f("q"), k(3)), bin("==", f("lang"), k("en"))), { onError: "skip" });
+    expect(readRows(o)).toEqual([{ id: 1, q: 3, lang: "en" }, { id: 3, q: 4, lang: "en" }]);
+    expect(r).toEqual({ rows: 2, skipped: 1, badLines: [3] });
+  });
+
+  it("fails on a malformed line under fail, with the file and line", async () => {
+    const e = await where(people, out(), k(true)).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DataError);
+    expect(e).toMatchObject({ file: people, line: 3 });
+  });
+
+  it("places a RowError at the row's line", async () => {
+    const e = await where(people, out(), bin(">", f("missing"), k(1)), { onError: "skip" }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(RowError);
+    expect((e as RowError).location).toEqual({ file: people, line: 1 });
+    expect((e as RowError).field).toBe("missing");
+  });
+});
+
+describe("take", () => {
+  it("writes the first n rows", async () => {
+    const o = out();
+    expect(await take(people, o, 3, { onError: "skip" })).toEqual({ rows: 3, skipped: 1, badLines: [3] });
+    expect(ids(o)).toEqual([1, 2, 3]);
+  });
+
+  it("stops reading after the n-th row, so a malformed tail is never seen", async () => {
+    const rows: (object | string)[] = Array.from({ length: 10 }, (_, i) => ({ id: i }));
+    const file = writeRows(tmp.file("bad-tail.jsonl"), [...rows, "{garbage", "more garbage"]);
+    const o = out();
+    expect(await take(file, o, 5, { onError: "fail" })).toEqual({ rows: 5, skipped: 0, badLines: [] });
+    expect(ids(o)).toEqual([0, 1, 2, 3, 4]);
+    await expect(take(file, out(), 11, { onError: "fail" })).rejects.toMatchObject({ line: 11 });
+  });
+
+  it("takes a fraction of the valid rows, rounding down", async () => {
+    const o = out();
+    const r = await takeFraction(people, o, 0.5, { onError: "skip" });
+    expect(ids(o)).toEqual([1, 2]);
+    expect(r).toEqual({ rows: 2, skipped: 1, badLines: [3] });
+    const hundred = writeRows(tmp.file("hundred.jsonl"), Array.from({ length: 100 }, (_, i) => ({ id: i })));
+    // 0.29 * 100 is 28.999999999999996 in floating point.
+    expect((await takeFraction(hundred, out(), 0.29)).rows).toBe(29);
+  });
+});
+
+describe("top", () => {
+  const scores = writeRows(tmp.file("scores.jsonl"), [
+    { id: "a", s: 2 },
+    { id: "b", s: 5 },
+    { id: "c", s: "3" },
+    { id: "d", s: 5 },
+    { id: "e", s: 3 },
+    { id: "f", s: 1 },
+    { id: "g", s: 3 },
+  ]);
+
+  it("keeps exactly the n largest, largest first, with ties in file order", async () => {
+    const o = out();
+    expect((await top(scores, o, 4, "s")).rows).toBe(4);
+    // Three rows share 3 and only two fit: the earlier two (c, e) stay, g goes.
+    expect(ids(o)).toEqual(["b", "d", "c", "e"]);
+  });
+
+  it("returns all rows sorted when n exceeds the file", async () => {
+    const o = out();
+    await top(scores, o, 100, "s");
+    expect(ids(o)).toEqual(["b", "d", "c", "e", "g", "a", "f"]);
+  });
+
+  it("fails with the line of a row whose field is missing or not a number", async () => {
+    const file = writeRows(tmp.file("top-bad.jsonl"), [{ id: 1, s: 1 }, { id: 2, s: "high" }]);
+    await expect(top(file, out(), 1, "s")).rejects.toMatchObject({ location: { file, line: 2 }, field: "s" });
+    const missing = writeRows(tmp.file("top-missing.jsonl"), [{ id: 1, s: 1 }, { id: 2 }]);
+    await expect(top(missing, out(), 1, "s")).rejects.toThrow("row has no field 's'");
+  });
+});
+
+describe("sample", () => {
+  const many = writeRows(tmp.file("many.jsonl"), Array.from({ length: 1000 }, (_, i) => ({ id: i })));
+
+  it("is deterministic per seed, differs across seeds, and keeps input order", async () => {
+    const [a, b, c] = [out(), out(), out()];
+    expect((await sample(many, a, 50, 7)).rows).toBe(50);
+    await sample(many, b, 50, 7);
+    await sample(many, c, 50, 8);
+    const first = ids(a) as number[];
+    expect(ids(b)).toEqual(first);
+    expect(ids(c)).not.toEqual(first);
+    expect(new Set(first).size).toBe(50);
+    expect([...first].sort((x, y) => x - y)).toEqual(first);
+  });
+
+  it("draws roughly uniformly", async () => {
+    // Over many seeds every position should be drawn about n/N of the time; a bias towards
+    // the head or tail of the file would show in the halves.
+    let low = 0;
+    for (let seed = 0; seed < 40; seed++) {
+      const o = out();
+      await sample(many, o, 100, seed);
+      low += (ids(o) as number[]).filter((i) => i < 500).length;
+    }
+    expect(low / 4000).toBeGreaterThan(0.45);
+    expect(low / 4000).toBeLessThan(0.55);
+  });
+
+  it("returns every row when n exceeds the file", async () => {
+    const o = out();
+    await sample(people, o, 10, 1, { onError: "skip" });
+    expect(ids(o)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe("dedupe and set operations", () => {
+  const a = writeRows(tmp.file("a.jsonl"), [
+    { id: 1, v: "a1" },
+    { id: "2", v: "a2" },
+    { id: 3, v: "a3" },
+    { id: 1, v: "a1-again" },
+  ]);
+  const b = writeRows(tmp.file("b.jsonl"), [{ id: 2, v: "b2" }, "broken", { id: 4, v: "b4" }, { id: 1, v: "b1" }, { id: 5, v: "b5" }]);
+
+  it("dedupe keeps the first row of each key", async () => {
+    const o = out();
+    expect((await dedupe(a, o, "id")).rows).toBe(3);
+    expect(readRows(o).map((r) => r["v"])).toEqual(["a1", "a2", "a3"]);
+  });
+
+  it("union is all of a, then b's rows whose key is not in a", async () => {
+    const o = out();
+    const r = await union(a, b, o, "id", { onError: "skip" });
+    expect(readRows(o).map((x) => x["v"])).toEqual(["a1", "a2", "a3", "a1-again", "b4", "b5"]);
+    expect(r).toEqual({ rows: 6, skipped: 0, badLines: [], other: { skipped: 1, badLines: [2] } });
+  });
+
+  it("intersect and minus keep a's rows whose key is, or is not, in b", async () => {
+    const [i, m] = [out(), out()];
+    await intersect(a, b, i, "id", { onError: "skip" });
+    await minus(a, b, m, "id", { onError: "skip" });
+    // "2" in a matches 2 in b: a script's string id and a number are the same key.
+    expect(readRows(i).map((x) => x["v"])).toEqual(["a1", "a2", "a1-again"]);
+    expect(readRows(m).map((x) => x["v"])).toEqual(["a3"]);
+  });
+
+  it("matches by another key field and defaults to id", async () => {
+    const x = writeRows(tmp.file("x.jsonl"), [{ id: 1, k: "p" }, { id: 2, k: "q" }]);
+    const y = writeRows(tmp.file("y.jsonl"), [{ id: 2, k: "p" }]);
+    const [byK, byId] = [out(), out()];
+    await minus(x, y, byK, "k");
+    await minus(x, y, byId);
+    expect(ids(byK)).toEqual([2]);
+    expect(ids(byId)).toEqual([1]);
+  });
+
+  it("fails when the second input is malformed under fail, naming that file", async () => {
+    await expect(intersect(a, b, out())).rejects.toMatchObject({ file: b, line: 2 });
+  });
+
+  it("rejects a key that is not a string or a number", async () => {
+    const bad = writeRows(tmp.file("bad-key.jsonl"), [{ id: 1 }, { id: null }]);
+    await expect(dedupe(bad, out(), "id")).rejects.toMatchObject({ location: { line: 2 }, field: "id" });
+  });
+});
+
+describe("normalize", () => {
+  it("maps each field to [0, 1] over the file, and a constant field to 0", async () => {
+    const file = writeRows(tmp.file("norm.jsonl"), [
+      { id: 1, a: 10, b: 7, c: "x" },
+      { id: 2, a: "30", b: 7, c: "y" },
+      { id: 3, a: 20, b: 7, c: "z" },
+    ]);
+    const o = out();
+    expect((await normalize(file, o, ["a", "b"])).rows).toBe(3);
+    expect(readRows(o)).toEqual([
+      { id: 1, a: 0, b: 0, c: "x" },
+      { id: 2, a: 1, b: 0, c: "y" },
+      { id: 3, a: 0.5, b: 0, c: "z" },
+    ]);
+  });
+
+  it("can write over its own input, since the output replaces it only at the end", async () => {
+    const file = writeRows(tmp.file("inplace.jsonl"), [{ a: -2 }, { a: 2 }, { a: 0 }]);
+    await normalize(file, file, ["a"]);
+    expect(readRows(file)).toEqual([{ a: 0 }, { a: 1 }, { a: 0.5 }]);
+  });
+
+  it("fails with the line of a non-numeric value", async () => {
+    const file = writeRows(tmp.file("norm-bad.jsonl"), [{ a: 1 }, { a: 2 }, { a: "n/a" }]);
+    await expect(normalize(file, out(), ["a"])).rejects.toMatchObject({ location: { line: 3 }, field: "a" });
+  });
+});
