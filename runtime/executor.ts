@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { type NodeManifest, type RunNode, type RunRecord, newRunId } from "../src/cache/manifest.js";
+import { digestFile } from "../src/cache/digest.js";
 import type { Store } from "../src/cache/store.js";
 import type { Canon, Ir, IrNode, NodeId } from "../src/ir/ir.js";
 import type { Plan, PlannedNode } from "../src/plan/plan.js";
@@ -70,7 +71,8 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
   for (const pn of plan.nodes) {
     if (pn.status === "source") done.set(pn.id, "ok");
     else if (pn.status === "cached") {
-      const m = await store.readManifest(pn.fingerprint, { verify: false });
+      // Present and of the recorded size, so a damaged result is never handed to the next stage.
+      const m = await store.readManifest(pn.fingerprint);
       if (!m.ok) {
         done.set(pn.id, "unavailable");
         continue;
@@ -191,7 +193,8 @@ async function restoreOutputs(store: Store, m: NodeManifest, node: IrNode, cwd: 
   for (const o of m.outputs) {
     const dest = path.resolve(base, o.name);
     const st = await stat(dest).catch(() => undefined);
-    if (st?.isFile() && st.size === o.size) continue;
+    // An output edited in place (even to the same size) is put back: the cached one is the result.
+    if (st?.isFile() && st.size === o.size && (await digestFile(dest)) === o.digest) continue;
     await mkdir(path.dirname(dest), { recursive: true });
     const r = await store.restore(o.digest, dest);
     if (!r.ok) throw new Error(`cannot restore ${o.name}: ${r.detail}`);

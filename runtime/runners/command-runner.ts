@@ -1,4 +1,4 @@
-import { rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import type { Canon, IrNode, NodeId } from "../../src/ir/ir.js";
@@ -28,10 +28,32 @@ export const commandRunner: NodeRunner = {
       const file = ctx.outputs(id as NodeId).get("data.jsonl") ?? (n?.op === "jsonl" ? path.resolve(String(obj(n.params)["path"])) : undefined);
       if (n && file) env[envName(n.name)] = file;
     }
-    for (const o of outputs) await rm(path.resolve(cwd, o), { force: true, recursive: true });
-    const opts = { cwd, env: { ...env, STAGECRAFT_STAGE: node.name }, cancelSignal: ctx.signal, reject: false, all: false, stripFinalNewline: false, forceKillAfterDelay: 2000 } as const;
+    for (const o of outputs) {
+      await rm(path.resolve(cwd, o), { force: true, recursive: true });
+      // Restoring from the cache creates an output's directory, so running must too.
+      await mkdir(path.dirname(path.resolve(cwd, o)), { recursive: true });
+    }
+    // The command leads its own process group, so stopping it also stops what it started (a shell's
+    // children, a launcher's workers): they would otherwise keep running, and keep its pipes open.
+    const opts = { cwd, env: { ...env, STAGECRAFT_STAGE: node.name }, detached: true, reject: false, all: false, stripFinalNewline: false } as const;
     const argv = Array.isArray(p["run"]) ? (p["run"] as Canon[]).map(String) : [];
-    const result = typeof p["shell"] === "string" ? await execa(p["shell"], { ...opts, shell: true }) : await execa(argv[0] ?? "", argv.slice(1), opts);
+    const sub = typeof p["shell"] === "string" ? execa(p["shell"], { ...opts, shell: true }) : execa(argv[0] ?? "", argv.slice(1), opts);
+    let force: NodeJS.Timeout | undefined;
+    const stop = () => {
+      killGroup(sub.pid, "SIGTERM");
+      force = setTimeout(() => killGroup(sub.pid, "SIGKILL"), 2000);
+    };
+    ctx.signal.addEventListener("abort", stop, { once: true });
+    if (ctx.signal.aborted) stop();
+    if (sub.pid !== undefined) live.add(sub.pid);
+    let result;
+    try {
+      result = await sub;
+    } finally {
+      ctx.signal.removeEventListener("abort", stop);
+      clearTimeout(force);
+      if (sub.pid !== undefined) live.delete(sub.pid);
+    }
     const stdout = String(result.stdout ?? "");
     const stderr = String(result.stderr ?? "");
     if (result.isCanceled || ctx.signal.aborted) {
@@ -49,6 +71,25 @@ export const commandRunner: NodeRunner = {
     return { outputs: produced, stdout, stderr };
   },
 };
+
+/**
+ * Process groups of commands still running. A group no longer hears the terminal's Ctrl-C, so if
+ * stagecraft exits without waiting for them (a second Ctrl-C), it stops them on the way out.
+ */
+const live = new Set<number>();
+process.on("exit", () => {
+  for (const pid of live) killGroup(pid, "SIGTERM");
+});
+
+/** Signals a process group; it may be gone already. */
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(process.platform === "win32" ? pid : -pid, signal);
+  } catch {
+    // Already exited.
+  }
+}
 
 async function removeOutputs(cwd: string, outputs: readonly string[]): Promise<void> {
   for (const o of outputs) await rm(path.resolve(cwd, o), { force: true, recursive: true });

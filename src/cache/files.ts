@@ -129,6 +129,21 @@ export async function readdirIfExists(dir: string): Promise<string[]> {
   }
 }
 
+/** Total size of the files under `p`, and the newest mtime among them and their directories. */
+export async function treeStat(p: string): Promise<{ readonly size: number; readonly newestMtimeMs: number } | undefined> {
+  const s = await statIfExists(p);
+  if (!s) return undefined;
+  if (!s.isDirectory()) return { size: s.isFile() ? s.size : 0, newestMtimeMs: s.mtimeMs };
+  let size = 0;
+  let newestMtimeMs = s.mtimeMs;
+  for (const name of await readdirIfExists(p)) {
+    const sub = await treeStat(path.join(p, name));
+    size += sub?.size ?? 0;
+    newestMtimeMs = Math.max(newestMtimeMs, sub?.newestMtimeMs ?? 0);
+  }
+  return { size, newestMtimeMs };
+}
+
 /** Removes a file and returns its size, or 0 when it was already gone. */
 export async function removeCounting(p: string): Promise<number> {
   const s = await statIfExists(p);

@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import type { Digest } from "./digest.js";
 import { removeCounting, statIfExists } from "./files.js";
 import { fingerprintHex, type ManifestObject, manifestObjects, type NodeManifest } from "./manifest.js";
@@ -38,7 +39,8 @@ interface Kept {
  * Frees space. Must run under the run lock: a run that puts objects while gc decides what is
  * unreferenced could commit a manifest whose objects gc has just removed. Run records are kept
  * (they are small, and they are the history `runs` shows); unreadable manifests are removed, since
- * they can never be served.
+ * they can never be served; so is anything in tmp/ untouched for a minute, files and run working
+ * directories alike, since under the lock no write can be in progress.
  */
 export async function gc(store: Store, opts: GcOptions = {}): Promise<GcReport> {
   const removedManifests: string[] = [];
@@ -91,7 +93,8 @@ export async function gc(store: Store, opts: GcOptions = {}): Promise<GcReport> 
   const now = opts.now ?? Date.now();
   for (const f of await store.listScratch()) {
     if (now - f.mtimeMs <= SCRATCH_GRACE_MS) continue;
-    await remove(() => removeCounting(f.path), f.size);
+    const del = f.isDir ? async () => (await rm(f.path, { recursive: true, force: true }), f.size) : () => removeCounting(f.path);
+    await remove(del, f.size);
     removedTmp.push(f.path);
   }
 

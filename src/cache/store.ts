@@ -10,6 +10,7 @@ import {
   removeCounting,
   scratchName,
   statIfExists,
+  treeStat,
   writeFileAtomic,
 } from "./files.js";
 import { type Digest, digestBytes, digestHex, hashHandle, isDigest, parseDigest } from "./digest.js";
@@ -48,6 +49,8 @@ export interface StoredFile {
   readonly size: number;
   readonly mtimeMs: number;
 }
+
+export type ScratchEntry = StoredFile & { readonly isDir: boolean };
 
 export type RunEntry =
   | { readonly id: string; readonly ok: true; readonly record: RunRecord; readonly size: number }
@@ -271,12 +274,16 @@ export class Store {
     return out;
   }
 
-  async listScratch(): Promise<StoredFile[]> {
-    const out: StoredFile[] = [];
+  /**
+   * What is in tmp/: scratch files, and directories runs use as working space (their size and
+   * mtime cover everything inside, so a directory still being written to looks young).
+   */
+  async listScratch(): Promise<ScratchEntry[]> {
+    const out: ScratchEntry[] = [];
     for (const name of await readdirIfExists(this.tmpDir)) {
       const p = path.join(this.tmpDir, name);
-      const s = await statIfExists(p);
-      if (s?.isFile()) out.push({ path: p, size: s.size, mtimeMs: s.mtimeMs });
+      const [s, tree] = [await statIfExists(p), await treeStat(p)];
+      if (s && tree) out.push({ path: p, size: tree.size, mtimeMs: tree.newestMtimeMs, isDir: s.isDirectory() });
     }
     return out;
   }

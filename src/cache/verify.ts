@@ -63,7 +63,9 @@ export async function verifyStore(store: Store, opts: VerifyOptions = {}): Promi
   for (const r of await store.listRunEntries()) {
     if (!r.ok) problems.push({ kind: "run-corrupt", runId: r.id, detail: r.detail });
   }
+  // Directories in tmp/ are working space of runs, which may be live: gc (under the lock) clears them.
   for (const f of await store.listScratch()) {
+    if (f.isDir) continue;
     const ageMs = now - f.mtimeMs;
     if (ageMs > SCRATCH_GRACE_MS) problems.push({ kind: "stray-tmp", path: f.path, ageMs });
   }

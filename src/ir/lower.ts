@@ -6,6 +6,7 @@ import type { Span } from "../diagnostics/span.js";
 import type { Expr, ExprOf, TemplateNameNode } from "../syntax/ast.js";
 import path from "node:path";
 import { hashCanon } from "./canon.js";
+import { foldBinary } from "./fold.js";
 import { lowerData } from "./data.js";
 import { stageId, type Canon, type Ir, type IrNode, type NodeId, type PipelineSettings } from "./ir.js";
 import { lowerRow } from "./rows.js";
@@ -237,7 +238,7 @@ export class Lowerer {
       case "with":
         return { replace: e.left.kind === "name" ? e.left.name : null, with: this.value(e.right, sc) };
       default:
-        return fold(e.op, this.value(e.left, sc), this.value(e.right, sc));
+        return foldBinary(e.op, this.value(e.left, sc), this.value(e.right, sc)) ?? null;
     }
   }
 }
@@ -248,26 +249,6 @@ function flatten(v: Canon, key: string): Canon[] {
     if (Array.isArray(inner)) return [...inner];
   }
   return [v];
-}
-
-function fold(op: string, a: Canon, b: Canon): Canon {
-  if (op === "==") return a === b;
-  if (op === "!=") return a !== b;
-  if (op === "and") return a === true && b === true;
-  if (op === "or") return a === true || b === true;
-  if (typeof a !== "number" || typeof b !== "number") return null;
-  switch (op) {
-    case "+": return a + b;
-    case "-": return a - b;
-    case "*": return a * b;
-    case "/": return b === 0 ? null : a / b;
-    case "%": return b === 0 ? null : a % b;
-    case "<": return a < b;
-    case "<=": return a <= b;
-    case ">": return a > b;
-    case ">=": return a >= b;
-    default: return null;
-  }
 }
 
 function pipelineSettings(l: Lowerer): PipelineSettings {

@@ -1,7 +1,8 @@
 import { spanKey } from "../check/evaluate.js";
 import type { Expr } from "../syntax/ast.js";
 import type { LowerScope, Lowerer } from "./lower.js";
-import type { RowBinary, RowExpr, RowFn, RowValue } from "./row-expr.js";
+import { foldBinary } from "./fold.js";
+import type { RowBinary, RowExpr, RowFn } from "./row-expr.js";
 
 const ROW_FNS = new Set<string>(["min", "max", "exp", "log", "sqrt", "abs", "clamp", "len", "matches", "contains", "length_penalty"]);
 
@@ -37,7 +38,7 @@ export function lowerRow(l: Lowerer, e: Expr, sc: LowerScope): RowExpr {
       const left = lowerRow(l, e.left, sc);
       const right = lowerRow(l, e.right, sc);
       if (left.op === "const" && right.op === "const") {
-        const v = foldConst(e.op, left.value, right.value);
+        const v = foldBinary(e.op, left.value, right.value);
         if (v !== undefined) return { op: "const", value: v };
       }
       return { op: "binary", fn: e.op as RowBinary, left, right };
@@ -54,28 +55,4 @@ export function lowerRow(l: Lowerer, e: Expr, sc: LowerScope): RowExpr {
       return { op: "const", value: c === null || typeof c !== "object" ? c : null };
     }
   }
-}
-
-function foldConst(op: string, a: RowValue, b: RowValue): RowValue | undefined {
-  if (typeof a === "number" && typeof b === "number") {
-    switch (op) {
-      case "+": return a + b;
-      case "-": return a - b;
-      case "*": return a * b;
-      case "/": return b === 0 ? undefined : a / b;
-      case "%": return b === 0 ? undefined : a % b;
-      case "<": return a < b;
-      case "<=": return a <= b;
-      case ">": return a > b;
-      case ">=": return a >= b;
-      default: break;
-    }
-  }
-  if (op === "==") return a === b;
-  if (op === "!=") return a !== b;
-  if (typeof a === "boolean" && typeof b === "boolean") {
-    if (op === "and") return a && b;
-    if (op === "or") return a || b;
-  }
-  return undefined;
 }

@@ -14,7 +14,17 @@ export interface Cost {
   readonly params?: number;
   /** Optimizer steps of a training stage. */
   readonly steps?: number;
+  /** For models small enough for the built-in runtime: a rough wall-time estimate on this machine. */
+  readonly localSeconds?: number;
 }
+
+/**
+ * Effective FLOP/s of the built-in runtime on one CPU core (wasm with SIMD, after its matMul fix);
+ * small models run far below peak, so this is deliberately modest. Only for rough local estimates.
+ */
+const LOCAL_FLOPS = 5e9;
+/** Models above this size are not for the built-in runtime: no local estimate. */
+const LOCAL_MAX_PARAMS = 1e8;
 
 /** Peak dense bf16 FLOP/s per GPU, for the GPU types a cluster block names. */
 const PEAK: ReadonlyArray<[RegExp, number]> = [
@@ -146,6 +156,7 @@ export class CostModel {
       ...(tokens !== undefined ? { tokens } : {}),
       ...(flops !== undefined ? { flops } : {}),
       ...(flops !== undefined && peak !== undefined ? { gpuHours: flops / (peak * mfu) / 3600 } : {}),
+      ...(flops !== undefined && c.params !== undefined && c.params < LOCAL_MAX_PARAMS ? { localSeconds: flops / LOCAL_FLOPS } : {}),
     };
   }
 }

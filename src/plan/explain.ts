@@ -36,8 +36,17 @@ export interface InputChange {
   readonly rerunning: boolean;
 }
 
-/** Why a node's record differs from the one its last result was made with, most telling first. */
-export function explainChange(prev: FingerprintRecord, cur: FingerprintRecord, rerunning: (input: string) => boolean): string[] {
+/**
+ * Why a node's record differs from the one its last result was made with, most telling first.
+ * `sourceFile` names the file behind an input that is a data source read in place, so an edited
+ * data file reads as "input data/vl.jsonl changed" rather than by the dataset's name.
+ */
+export function explainChange(
+  prev: FingerprintRecord,
+  cur: FingerprintRecord,
+  rerunning: (input: string) => boolean,
+  sourceFile: (input: string) => string | undefined = () => undefined,
+): string[] {
   const reasons: string[] = [];
   if (prev.impl !== cur.impl) reasons.push(`runtime ${cur.op} ${prev.impl} → ${cur.impl}`);
   if (prev.backend !== cur.backend) reasons.push(`backend ${prev.backend ?? "none"} → ${cur.backend ?? "none"}`);
@@ -53,7 +62,7 @@ export function explainChange(prev: FingerprintRecord, cur: FingerprintRecord, r
     if (prev.inputs[name] === cur.inputs[name]) continue;
     if (prev.inputs[name] === undefined) reasons.push(`new input ${name}`);
     else if (cur.inputs[name] === undefined) reasons.push(`no longer reads ${name}`);
-    else reasons.push(rerunning(name) ? `upstream ${name} will rerun` : `input ${name} changed`);
+    else reasons.push(rerunning(name) ? `upstream ${name} will rerun` : `input ${sourceFile(name) ?? name} changed`);
   }
   return reasons.length ? reasons : ["fingerprint changed"];
 }

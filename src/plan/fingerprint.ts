@@ -61,13 +61,19 @@ export function fingerprintNode(
     inputs[n?.name ?? id] = inputFingerprints.get(id) ?? "missing";
   }
   const seedParam = node.kind === "stage" ? (node.params as Record<string, Canon>)["seed"] : (node.params as Record<string, Canon>)["seed"];
+  // Paths reach the IR relative to the working directory; the record keeps them relative to the
+  // pipeline file, so `stagecraft plan p.sc` and `stagecraft plan proj/p.sc` agree on every fingerprint.
+  const base = path.dirname(ir.entry);
+  const project = (f: string) => path.relative(base, f) || ".";
+  const params = named(node.params, ir);
+  const src = node.op === "jsonl" && params && typeof params === "object" && !Array.isArray(params) ? (params as Record<string, Canon>) : undefined;
   const record: FingerprintRecord = {
     kind: node.kind,
     op: node.op,
     impl: IMPL_VERSIONS[node.op] ?? 1,
-    params: named(node.params, ir),
+    params: src && typeof src["path"] === "string" ? { ...src, path: project(src["path"]) } : params,
     inputs,
-    files,
+    files: Object.fromEntries(Object.entries(files).map(([f, d]) => [project(f), d])),
     ...(SEEDED_KINDS.has(node.op) ? { seed: typeof seedParam === "number" ? seedParam : ir.pipeline.seed } : {}),
     ...(BACKEND_KINDS.has(node.op) ? { backend } : {}),
   };

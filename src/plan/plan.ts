@@ -53,31 +53,58 @@ export interface PlanOptions extends Selection {
 
 const RUNNABLE_SOURCES = new Set(["synthetic"]);
 
+/** Runs `fn` over `items` with at most `limit` in flight: file IO is much faster in parallel. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 /** Fingerprints every node in order, asks the cache about each, and says why each would run. */
 export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise<Plan> {
   const selected = select(ir, opts);
-  const fps = new Map<NodeId, string>();
-  const status = new Map<NodeId, Status>();
-  const byName = new Map<string, NodeId>();
-  const cost = new CostModel(ir);
-  const out: PlannedNode[] = [];
+  const nodes = ir.order.map((id) => ir.nodes.get(id)!);
   const produced = commandOutputs(ir);
-  for (const id of ir.order) {
-    const node = ir.nodes.get(id)!;
-    byName.set(node.name, id);
+  // 1. Digest every file any node reads, in parallel (a file is read once, whoever reads it).
+  const reads = new Map(nodes.map((n) => [n.id, filesRead(n).filter((x) => !produced.has(path.normalize(x)))]));
+  const paths = [...new Set([...reads.values()].flat())];
+  const digests = new Map(paths.map((p, i) => [p, i] as const));
+  const digestList = await mapLimit(paths, 8, (p) => env.digestFile(p));
+  // 2. Fingerprints, in dependency order: each record holds its inputs' fingerprints.
+  const fps = new Map<NodeId, string>();
+  const prints = nodes.map((node) => {
     const files: Record<string, string> = {};
     const missingFiles: string[] = [];
-    // A file another stage writes is covered by that stage's fingerprint, not digested as a source.
-    for (const f of filesRead(node).filter((x) => !produced.has(path.normalize(x)))) {
-      const d = await env.digestFile(f);
+    for (const f of reads.get(node.id) ?? []) {
+      const d = digestList[digests.get(f) ?? -1];
       if (d === undefined) {
         // A missing data source blocks; a missing script named in argv may be a program on PATH.
         if (node.op === "jsonl" || isDeclaredInput(node, f)) missingFiles.push(f);
       } else files[f] = d;
     }
-    const { record, fingerprint } = fingerprintNode(node, ir, fps, files, opts.backend);
-    fps.set(id, fingerprint);
-    const blockedBy = [...node.inputs, ...node.after].map((i) => ir.nodes.get(i)!).find((n) => status.get(n.id) === "blocked");
+    const fp = fingerprintNode(node, ir, fps, files, opts.backend);
+    fps.set(node.id, fp.fingerprint);
+    return { ...fp, missingFiles };
+  });
+  // 3. Ask the cache about every fingerprint at once.
+  const found = await mapLimit(prints, 32, (p) => env.lookup(p.fingerprint));
+  // 4. Decide, in order: a node's status depends on its inputs' statuses.
+  const status = new Map<NodeId, Status>();
+  /** Skipped nodes that would be blocked if selected; what depends on them is blocked too. */
+  const blockedOutside = new Set<NodeId>();
+  const cost = new CostModel(ir);
+  const out: PlannedNode[] = [];
+  for (const [i, node] of nodes.entries()) {
+    const { record, fingerprint, missingFiles } = prints[i]!;
+    const id = node.id;
+    const blockedBy = [...node.inputs, ...node.after].map((x) => ir.nodes.get(x)!).find((n) => status.get(n.id) === "blocked" || blockedOutside.has(n.id));
     let st: Status;
     let reasons: string[];
     if (missingFiles.length) {
@@ -90,7 +117,20 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
       st = "source";
       reasons = ["read in place"];
     } else {
-      ({ st, reasons } = await decide(node, ir, env, fingerprint, record, status, opts, selected));
+      ({ st, reasons } = await decide(node, ir, env, found[i]!, fingerprint, record, status, opts, selected));
+      // A selected node cannot run on a result that is neither in the cache nor selected to be made
+      // (`--only train` before `prep` has a result): the executor would skip it, so the plan says so.
+      const unmade = st === "run" ? [...node.inputs, ...node.after].map((x) => ir.nodes.get(x)!).find((n) => status.get(n.id) === "skipped") : undefined;
+      if (unmade) {
+        st = "blocked";
+        reasons = [`needs ${unmade.name}, which is outside the selection and not in the cache`];
+      }
+    }
+    // What is blocked outside the selection does not stop the selection from running.
+    if (st === "blocked" && !selected.has(id)) {
+      blockedOutside.add(id);
+      st = "skipped";
+      reasons = [`outside the selection (blocked: ${reasons[0]})`];
     }
     status.set(id, st);
     const lrValue = (node.params as Record<string, Canon> | null)?.["lr"];
@@ -104,7 +144,7 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
       reasons,
       fingerprint,
       record,
-      inputs: node.inputs.map((i) => ir.nodes.get(i)?.name ?? i),
+      inputs: node.inputs.map((x) => ir.nodes.get(x)?.name ?? x),
       where: st === "run" ? (node.kind === "stage" ? env.executor : "local") : st === "cached" ? "cache" : "none",
       resources: node.resources,
       cost: c,
@@ -147,17 +187,19 @@ function isDeclaredInput(node: IrNode, f: string): boolean {
   return Array.isArray(inputs) && inputs.some((i) => typeof i === "string" && (i === f || path.join(dir, i) === f));
 }
 
+type Lookup = Awaited<ReturnType<PlanEnv["lookup"]>>;
+
 async function decide(
   node: IrNode,
   ir: Ir,
   env: PlanEnv,
+  found: Lookup,
   fingerprint: string,
   record: FingerprintRecord,
   status: ReadonlyMap<NodeId, Status>,
   opts: PlanOptions,
   selected: ReadonlySet<NodeId>,
 ): Promise<{ st: Status; reasons: string[] }> {
-  const found = await env.lookup(fingerprint);
   const forced = opts.force === true || (Array.isArray(opts.force) && opts.force.includes(node.name));
   if (found.ok && !forced) return { st: "cached", reasons: ["fingerprint unchanged"] };
   let reasons: string[];
@@ -170,7 +212,12 @@ async function decide(
     else if (prev.fingerprint === fingerprint) reasons = ["result missing from cache"];
     else {
       const rerunning = (name: string) => [...status].some(([id, s]) => s === "run" && ir.nodes.get(id)?.name === name);
-      reasons = explainChange(prev.record, record, rerunning);
+      const sourceFile = (name: string) => {
+        const src = node.inputs.map((i) => ir.nodes.get(i)).find((n) => n?.name === name);
+        const file = src?.op === "jsonl" ? (src.params as Record<string, Canon>)["path"] : undefined;
+        return typeof file === "string" ? file : undefined;
+      };
+      reasons = explainChange(prev.record, record, rerunning, sourceFile);
     }
   }
   if (!selected.has(node.id)) return { st: "skipped", reasons: [`outside the selection (would run: ${reasons[0]})`] };

@@ -23,12 +23,20 @@ function flops(n: number): string {
   return n >= 1e21 ? `${(n / 1e21).toFixed(1)} ZFLOP` : n >= 1e18 ? `${(n / 1e18).toFixed(1)} EFLOP` : n >= 1e15 ? `${(n / 1e15).toFixed(1)} PFLOP` : `${(n / 1e12).toFixed(1)} TFLOP`;
 }
 
+function duration(s: number): string {
+  if (s < 1) return "<1 s";
+  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
 function costText(n: PlannedNode): string {
   const parts: string[] = [];
   if (n.cost.rows !== undefined) parts.push(`${compact(n.cost.rows)} rows`);
   if (n.cost.tokens !== undefined) parts.push(`${compact(n.cost.tokens)} tok`);
   if (n.cost.gpuHours !== undefined) parts.push(`${n.cost.gpuHours >= 10 ? Math.round(n.cost.gpuHours) : n.cost.gpuHours.toFixed(1)} GPU-h`);
   else if (n.cost.flops !== undefined) parts.push(flops(n.cost.flops));
+  if (n.cost.localSeconds !== undefined) parts.push(`~${duration(n.cost.localSeconds)} local`);
   return parts.join(", ");
 }
 

@@ -6,6 +6,8 @@ import type { PlanEnv } from "./plan.js";
 /** The plan's view of the cache and the files: digests through the stat cache, results from the store. */
 export function storePlanEnv(store: Store, stats: StatCache, executor: "local" | "slurm" = "local"): PlanEnv {
   let latest: Map<string, string> | undefined;
+  // One directory listing answers "never cached" for every node without opening a file each.
+  let present: Promise<Set<string>> | undefined;
   return {
     executor,
     async digestFile(file) {
@@ -16,6 +18,8 @@ export function storePlanEnv(store: Store, stats: StatCache, executor: "local" |
       }
     },
     async lookup(fingerprint) {
+      present ??= store.listManifests().then((fps) => new Set(fps));
+      if (!(await present).has(fingerprint)) return { ok: false, reason: "missing", detail: "no result with this fingerprint" };
       const r = await store.readManifest(fingerprint, { verify: true });
       if (r.ok) return { ok: true };
       const reason = r.reason === "object-missing" ? "object-missing" : r.reason === "missing" ? "missing" : "corrupt";

@@ -1,0 +1,88 @@
+import { readFile, utimes, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { digestBytes } from "../../src/cache/digest.js";
+import { STAT_CACHE_FILE, StatCache } from "../../src/cache/stat-cache.js";
+import { age, ls, tempDir, writeSettled } from "./helpers.js";
+
+describe("stat cache", () => {
+  it("does not re-read an unchanged file, also after save and load", async () => {
+    const root = await tempDir();
+    const file = path.join(root, "data.jsonl");
+    await writeSettled(file, "row 1\nrow 2\n");
+    const cache = await StatCache.load(root);
+    expect(await cache.digest(file)).toEqual({ digest: digestBytes("row 1\nrow 2\n"), cached: false });
+    expect(await cache.digest(file)).toEqual({ digest: digestBytes("row 1\nrow 2\n"), cached: true });
+    await cache.save();
+    expect(await ls(root)).toContain(STAT_CACHE_FILE);
+    expect(await ls(path.join(root, "tmp"))).toEqual([]);
+    const again = await StatCache.load(root);
+    expect(await again.digest(file)).toEqual({ digest: digestBytes("row 1\nrow 2\n"), cached: true });
+    // Relative and absolute spellings share an entry.
+    expect((await again.digest(path.relative(process.cwd(), file))).cached).toBe(true);
+  });
+
+  it("re-reads after a same-size change", async () => {
+    const root = await tempDir();
+    const file = path.join(root, "x");
+    await writeSettled(file, "aaaa", 120);
+    const cache = await StatCache.load(root);
+    await cache.digest(file);
+    await writeSettled(file, "bbbb", 60);
+    expect(await cache.digest(file)).toEqual({ digest: digestBytes("bbbb"), cached: false });
+  });
+
+  it("re-reads a same-size change whose mtime was put back (as cp -p or tar do)", async () => {
+    const root = await tempDir();
+    const file = path.join(root, "x");
+    const t = (Date.now() - 60_000) / 1000;
+    await writeFile(file, "aaaa");
+    await utimes(file, t, t);
+    const cache = await StatCache.load(root);
+    await cache.digest(file);
+    await new Promise((r) => setTimeout(r, 20)); // let the ctime clock tick
+    await writeFile(file, "cccc");
+    await utimes(file, t, t);
+    expect(await cache.digest(file)).toEqual({ digest: digestBytes("cccc"), cached: false });
+  });
+
+  it("does not remember a file modified just now, whose next write could keep its size and mtime", async () => {
+    const root = await tempDir();
+    const file = path.join(root, "fresh");
+    await writeFile(file, "new");
+    const cache = await StatCache.load(root);
+    expect((await cache.digest(file)).cached).toBe(false);
+    expect((await cache.digest(file)).cached).toBe(false);
+    await age(file, 60);
+    expect((await cache.digest(file)).cached).toBe(false);
+    expect((await cache.digest(file)).cached).toBe(true);
+  });
+
+  it("treats a damaged cache file as empty and repairs it on save", async () => {
+    const root = await tempDir();
+    const file = path.join(root, "f");
+    await writeSettled(file, "content");
+    await writeFile(path.join(root, STAT_CACHE_FILE), '{"version":1,"entries":{"');
+    const cache = await StatCache.load(root);
+    expect(await cache.digest(file)).toEqual({ digest: digestBytes("content"), cached: false });
+    await cache.save();
+    const saved = JSON.parse(await readFile(path.join(root, STAT_CACHE_FILE), "utf8")) as { entries: object };
+    expect(Object.keys(saved.entries)).toEqual([file]);
+  });
+
+  it("merges what two processes learnt instead of the last save winning", async () => {
+    const root = await tempDir();
+    const [f1, f2] = [path.join(root, "one"), path.join(root, "two")];
+    await writeSettled(f1, "1");
+    await writeSettled(f2, "2");
+    const a = await StatCache.load(root);
+    const b = await StatCache.load(root);
+    await a.digest(f1);
+    await b.digest(f2);
+    await a.save();
+    await b.save();
+    const c = await StatCache.load(root);
+    expect((await c.digest(f1)).cached).toBe(true);
+    expect((await c.digest(f2)).cached).toBe(true);
+  });
+});
