@@ -7,4 +7,6 @@ export type RunEvent =
   | { readonly type: "node-skipped"; readonly node: string; readonly reason: string }
   | { readonly type: "warning"; readonly node: string; readonly message: string }
   | { readonly type: "log"; readonly node: string; readonly stream: "stdout" | "stderr"; readonly line: string }
+  /** A long node's progress (training steps), for a bar with an ETA. */
+  | { readonly type: "progress"; readonly node: string; readonly done: number; readonly total: number }
   | { readonly type: "finish"; readonly runId: string; readonly status: "ok" | "failed" | "interrupted"; readonly ran: number; readonly restored: number; readonly failed: number; readonly seconds: number };

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { type NodeManifest, type RunNode, type RunRecord, newRunId } from "../src/cache/manifest.js";
-import { digestFile } from "../src/cache/digest.js";
+import { type Digest, digestFile } from "../src/cache/digest.js";
 import type { Store } from "../src/cache/store.js";
 import type { Canon, Ir, IrNode, NodeId } from "../src/ir/ir.js";
 import type { Plan, PlannedNode } from "../src/plan/plan.js";
@@ -66,6 +66,12 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
   let ran = 0;
   let restored = 0;
   let failed = 0;
+  let stopping = false;
+  /**
+   * Cached results handed to the nodes that run by path, not copied out: the plan checked their size
+   * only, so each is re-hashed once before a node reads it, and a damaged one fails that node.
+   */
+  const unverified = new Map<NodeId, Digest[]>();
 
   // Cached results: their outputs feed what runs; a command's declared outputs are put back in place.
   for (const pn of plan.nodes) {
@@ -73,12 +79,27 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
     else if (pn.status === "cached") {
       // Present and of the recorded size, so a damaged result is never handed to the next stage.
       const m = await store.readManifest(pn.fingerprint);
-      if (!m.ok) {
-        done.set(pn.id, "unavailable");
+      // A result that cannot be served fails its node, with the reason, like a command that fails:
+      // never a crash, and never a silent skip of everything downstream.
+      let problem = m.ok ? undefined : `its cached result cannot be used: ${m.detail}`;
+      if (m.ok && pn.op === "command") {
+        try {
+          await restoreOutputs(store, m.manifest, ir.nodes.get(pn.id)!, opts.cwd);
+        } catch (err: unknown) {
+          problem = err instanceof Error ? err.message : String(err);
+        }
+      }
+      if (!m.ok || problem !== undefined) {
+        const error = `${problem} (\`stagecraft cache verify\` lists what is damaged)`;
+        done.set(pn.id, "failed");
+        failed++;
+        entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "failed", error });
+        opts.emit({ type: "node-failed", node: pn.name, op: pn.op, error, where: whereOf(ir, ir.nodes.get(pn.id)!, sourceOf) });
+        if (!opts.keepGoing) stopping = true;
         continue;
       }
       outputs.set(pn.id, new Map(m.manifest.outputs.map((o) => [o.name, store.objectPath(o.digest)])));
-      if (pn.op === "command") await restoreOutputs(store, m.manifest, ir.nodes.get(pn.id)!, opts.cwd);
+      if (pn.op !== "command") unverified.set(pn.id, m.manifest.outputs.map((o) => o.digest));
       done.set(pn.id, "ok");
       entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "restored" });
       restored++;
@@ -87,7 +108,6 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
 
   const pending = new Map<NodeId, PlannedNode>(toRun.map((n) => [n.id, n]));
   const running = new Map<NodeId, Promise<void>>();
-  let stopping = false;
   const depsOf = (id: NodeId) => {
     const n = ir.nodes.get(id)!;
     return [...n.inputs, ...n.after];
@@ -103,6 +123,13 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
     const scratch = await mkdtemp(path.join(scratchRoot, "node-"));
     try {
       if (!runner) throw new Error(`'${pn.op}' ${node.kind === "stage" ? "stages" : "transforms"} need the training runtime, which this version does not have yet`);
+      for (const id of node.inputs) {
+        for (const d of unverified.get(id) ?? []) {
+          const check = await store.verifyObject(d);
+          if (!check.ok) throw new Error(`the cached result of ${ir.nodes.get(id)?.name ?? id} is damaged: ${check.detail} (\`stagecraft cache verify\` lists what is damaged)`);
+        }
+        unverified.delete(id);
+      }
       const ctx: RunnerContext = {
         ir, store, cwd: opts.cwd, scratch, signal: opts.signal, backend: opts.backend,
         outputs: (id) => outputs.get(id) ?? new Map(),

@@ -23,6 +23,8 @@ export interface CommandScorerOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Each line the program writes to stderr, as it comes, for the run's log. */
   readonly onStderr?: (line: string) => void;
+  /** Stops the program (Ctrl-C, SIGTERM): a judge over millions of rows must not hold up the exit. */
+  readonly signal?: AbortSignal;
 }
 
 const STDERR_TAIL = 20;
@@ -37,6 +39,7 @@ export function commandScorer(argv: readonly string[], opts: CommandScorerOption
       const child = execa(file, args, {
         ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
         ...(opts.env !== undefined ? { env: { ...opts.env } } : {}),
+        ...(opts.signal !== undefined ? { cancelSignal: opts.signal, forceKillAfterDelay: 2000 } : {}),
         stdin: "pipe",
         stdout: "pipe",
         stderr: "pipe",

@@ -31,7 +31,7 @@ function scorerOf(v: Canon, ctx: RunnerContext): Scorer {
   if (c["call"] === "command") {
     const argv = Array.isArray(args["argv"]) ? (args["argv"] as Canon[]).map((a) => String(a)) : [];
     const env = Object.fromEntries(Object.entries(obj(args["env"])).map(([k, x]) => [k, String(x)]));
-    return commandScorer(argv, { cwd: ctx.cwd, env });
+    return commandScorer(argv, { cwd: ctx.cwd, env, signal: ctx.signal });
   }
   throw new Error(`the built-in rule scorer "${str(args["name"])}" needs the training runtime, which this version does not have yet`);
 }

@@ -99,9 +99,18 @@ export class Store {
     return (await statIfExists(this.objectPath(d)))?.isFile() ?? false;
   }
 
+  /**
+   * Whether an object is present and of the expected size. A present object of the wrong size is
+   * damaged, and a put replaces it: that is how a rerun repairs a cache.
+   */
+  private async intact(d: Digest, size: number): Promise<boolean> {
+    const st = await statIfExists(this.objectPath(d));
+    return st?.isFile() === true && st.size === size;
+  }
+
   async putBytes(buf: Uint8Array | string): Promise<Digest> {
     const d = digestBytes(buf);
-    if (await this.has(d)) return d;
+    if (await this.intact(d, typeof buf === "string" ? Buffer.byteLength(buf) : buf.byteLength)) return d;
     const dest = this.objectPath(d);
     await ensureDir(path.dirname(dest));
     await writeFileAtomic(this.tmpDir, dest, buf, { durable: true, mode: OBJECT_MODE });
@@ -119,7 +128,7 @@ export class Store {
     const src = await open(file, "r");
     let copy;
     try {
-      copy = await copyHashing(src, tmp, OBJECT_MODE, async (got) => !(await this.has(got.digest)));
+      copy = await copyHashing(src, tmp, OBJECT_MODE, async (got) => !(await this.intact(got.digest, got.size)));
     } finally {
       await src.close();
     }

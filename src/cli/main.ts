@@ -12,6 +12,8 @@ commands:
   run FILE                       run what the plan says must run; restore the rest from the cache
   replay FILE STAGE [--to DIR]   restore a stage's outputs from the cache and show its metrics and logs
   graph FILE [--format F]        the stage graph: ascii (default), dot, mermaid, json, svg
+  status FILE                    the Slurm jobs of a pipeline: every node cached, queued, running, done or failed
+  job FILE NODE                  the body of one Slurm job (run by the job scripts that run --executor slurm submits)
   log                            past runs, newest first
   cache ls|verify|gc             list, verify or shrink the cache
 
@@ -22,6 +24,9 @@ options:
   --force[=S]                    run S (or everything) even when cached
   --exit-code                    plan: exit 2 when anything would run
   --jobs N, --keep-going         run: parallel nodes; go on past a failure
+  --executor local|slurm         run, plan: run here (default) or one Slurm batch job per stage
+  --detach                       run --executor slurm: submit and return (follow with status)
+  --cancel-on-interrupt          run --executor slurm: scancel the jobs on Ctrl-C (default: leave them)
   --backend NAME                 training backend: tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu
   --all                          plan, graph: show data nodes too
   --color / --no-color           force colours on or off (default: on for a terminal)
@@ -58,17 +63,21 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         return runFmt({ files, check: a.flags.has("--check"), write: a.flags.has("--write"), color }, io, fsHost);
       }
       case "plan":
-        return (await import("./plan-command.js")).runPlan(a, io, color);
+        return await (await import("./plan-command.js")).runPlan(a, io, color);
       case "run":
-        return (await import("./run-command.js")).runRun(a, io, color);
+        return await (await import("./run-command.js")).runRun(a, io, color);
       case "replay":
-        return (await import("./replay-command.js")).runReplay(a, io, color);
+        return await (await import("./replay-command.js")).runReplay(a, io, color);
       case "graph":
-        return (await import("./graph-command.js")).runGraph(a, io, color);
+        return await (await import("./graph-command.js")).runGraph(a, io, color);
+      case "job":
+        return await (await import("./job-command.js")).runJob(a, io, color);
+      case "status":
+        return await (await import("./status-command.js")).runStatus(a, io, color);
       case "log":
-        return (await import("./log-command.js")).runLog(a, io);
+        return await (await import("./log-command.js")).runLog(a, io);
       case "cache":
-        return (await import("./cache-command.js")).runCache(a, io);
+        return await (await import("./cache-command.js")).runCache(a, io);
       default:
         io.stderr(`stagecraft: unknown command '${a.command}'\n${USAGE}`);
         return EXIT.usage;

@@ -1,13 +1,17 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { acquireLock, describeTakeover } from "../cache/lock.js";
 import { execute } from "../../runtime/executor.js";
 import type { RunEvent } from "../../runtime/events.js";
+import type { Plan } from "../plan/plan.js";
 import { renderPlan } from "../plan/render.js";
 import { first, type Args } from "./args.js";
 import { EXIT, type CliIO } from "./io.js";
-import { openSession, planFor, unknownStages } from "./session.js";
+import { openSession, planFor, type Session, unknownStages } from "./session.js";
 
 /** Plain lines for a log or CI; JSON lines for tools. */
-function renderEvent(e: RunEvent, color: boolean): string | undefined {
+export function renderEvent(e: RunEvent, color: boolean): string | undefined {
   const c = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   switch (e.type) {
     case "start":
@@ -15,7 +19,7 @@ function renderEvent(e: RunEvent, color: boolean): string | undefined {
     case "node-start":
       return `${c("33", "▶")} ${e.node} (${e.op})`;
     case "node-done":
-      return `${c("32", "✓")} ${e.node} ${c("2", `${e.seconds.toFixed(1)}s`)}`;
+      return `${c("32", "✓")} ${e.node} ${c("2", `${e.seconds.toFixed(1)}s${e.detail ? `, ${e.detail}` : ""}`)}`;
     case "node-failed":
       return `${c("31", "✗")} ${e.node} failed${e.where ? ` (${e.where})` : ""}: ${e.error}`;
     case "node-skipped":
@@ -39,6 +43,15 @@ export async function runRun(a: Args, io: CliIO, color: boolean): Promise<number
   const jobs = Number(first(a, "--jobs") ?? 1);
   if (!Number.isInteger(jobs) || jobs < 1) {
     io.stderr("stagecraft run: --jobs takes a whole number of at least 1\n");
+    return EXIT.usage;
+  }
+  const executor = first(a, "--executor") ?? "local";
+  if (executor !== "local" && executor !== "slurm") {
+    io.stderr(`stagecraft run: unknown executor '${executor}'; executors: local, slurm\n`);
+    return EXIT.usage;
+  }
+  if (executor !== "slurm" && (a.flags.has("--detach") || a.flags.has("--cancel-on-interrupt"))) {
+    io.stderr("stagecraft run: --detach and --cancel-on-interrupt go with --executor slurm\n");
     return EXIT.usage;
   }
   const s = await openSession(file, a, io, color);
@@ -68,23 +81,58 @@ export async function runRun(a: Args, io: CliIO, color: boolean): Promise<number
       io.stderr("stagecraft run: some nodes are blocked; nothing was run\n");
       return EXIT.errors;
     }
+    const emit = (e: RunEvent) => {
+      if (json) io.stdout(`${JSON.stringify(e)}\n`);
+      else {
+        const line = renderEvent(e, color);
+        if (line !== undefined) io.stderr(`${line}\n`);
+      }
+    };
+    if (executor === "slurm") {
+      const result = await runOnSlurm(s, plan, a, io, signal, emit, say);
+      return result.status === "ok" ? EXIT.ok : result.status === "interrupted" ? 130 : EXIT.errors;
+    }
     const result = await execute(plan, s.ir, s.store, {
       jobs,
       keepGoing: a.flags.has("--keep-going"),
       signal,
       cwd: s.cwd,
       backend: s.backend,
-      emit: (e) => {
-        if (json) io.stdout(`${JSON.stringify(e)}\n`);
-        else {
-          const line = renderEvent(e, color);
-          if (line !== undefined) io.stderr(`${line}\n`);
-        }
-      },
+      emit,
     }, (f) => s.sources.get(f));
     await s.stats.save();
     return result.status === "ok" ? EXIT.ok : result.status === "interrupted" ? 130 : EXIT.errors;
   } finally {
     await lock.value.release();
+  }
+}
+
+/** `run --executor slurm`: the same plan, one batch job per stage; the Slurm side is loaded only here. */
+async function runOnSlurm(s: Session, plan: Plan, a: Args, io: CliIO, signal: AbortSignal, emit: (e: RunEvent) => void, say: (l: string) => void) {
+  const { executeSlurm } = await import("../../runtime/slurm/executor.js");
+  const { slurmCli } = await import("../../runtime/slurm/slurm.js");
+  return executeSlurm(plan, s.ir, s.store, {
+    slurm: slurmCli(io.env),
+    job: { entry: [process.execPath, selfEntry()], file: s.file, dir: process.cwd(), backend: first(a, "--backend") },
+    keepGoing: a.flags.has("--keep-going"),
+    detach: a.flags.has("--detach"),
+    cancelOnInterrupt: a.flags.has("--cancel-on-interrupt"),
+    signal,
+    cwd: s.cwd,
+    emit,
+    say,
+    sourceOf: (f) => s.sources.get(f),
+  });
+}
+
+/** bin/stagecraft.js of this installation (found from the bundle in dist/, or from the sources), for job scripts. */
+function selfEntry(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const bin = path.join(dir, "bin", "stagecraft.js");
+    if (existsSync(bin)) return bin;
+    const up = path.dirname(dir);
+    if (up === dir) return process.argv[1] ?? "stagecraft";
+    dir = up;
   }
 }

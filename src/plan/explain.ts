@@ -27,6 +27,20 @@ export function diffValues(path: string, a: Canon | undefined, b: Canon | undefi
     a.forEach((x, i) => diffValues(`${path}[${i}]`, x, b[i], out));
     return;
   }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    // Lists of different lengths: leave out the common ends, so one flag added to a long argv reads
+    // as that flag rather than as two long lists cut off at the same place.
+    const same = (x: Canon | undefined, y: Canon | undefined) => JSON.stringify(x) === JSON.stringify(y);
+    let pre = 0;
+    while (pre < a.length && pre < b.length && same(a[pre], b[pre])) pre++;
+    let suf = 0;
+    while (suf < a.length - pre && suf < b.length - pre && same(a[a.length - 1 - suf], b[b.length - 1 - suf])) suf++;
+    const from = a.slice(pre, a.length - suf);
+    const to = b.slice(pre, b.length - suf);
+    const list = (xs: readonly Canon[]) => xs.map((x) => showValue(x)).join(", ");
+    out.push(!from.length ? `${path}: added ${list(to)}` : !to.length ? `${path}: removed ${list(from)}` : `${path}: ${list(from)} → ${list(to)}`);
+    return;
+  }
   out.push(`${path}: ${showValue(a)} → ${showValue(b)}`);
 }
 

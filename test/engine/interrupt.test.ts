@@ -1,0 +1,131 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertBuilt, cleanup, sc, spawnCli, tempDir, writeTree } from "./helpers.js";
+
+/**
+ * Ctrl-C / SIGTERM: a run whose stage sleeps 10 s stops within seconds with exit 130, takes the
+ * stage's processes with it (a shell and the sleep it started), records the run as interrupted,
+ * and leaves nothing that stops the next run from completing.
+ */
+
+const PIPELINE = `pipeline nap {
+  seed = 1
+}
+
+stage quick : command { run = ["sh", "-c", "echo quick > out/quick.txt"]  outputs = ["out/quick.txt"] }
+
+stage nap : command {
+  run = ["sh", "scripts/nap.sh"]
+  after = [quick]
+  outputs = ["out/nap.txt"]
+}
+`;
+
+// The shell waits on a child it started, as a launcher waits on its workers. The file \`fast\` is not
+// an input (it does not change the fingerprint): it lets the next run finish quickly.
+const NAP = `echo $$ > sh.pid
+if [ ! -f fast ]; then
+  sleep 10 &
+  echo $! > sleep.pid
+  wait $!
+fi
+echo slept > out/nap.txt
+`;
+
+const dirs: string[] = [];
+beforeAll(assertBuilt);
+afterAll(() => cleanup(...dirs));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function gone(pid: number, ms = 3000): Promise<boolean> {
+  for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(25)) if (!alive(pid)) return true;
+  return !alive(pid);
+}
+
+describe.each(["SIGTERM", "SIGINT"] as const)("%s during a run", (signal) => {
+  it("exits 130 within seconds, stops the stage's processes, records the interruption, and the next run completes", async () => {
+    const dir = tempDir("interrupt");
+    dirs.push(dir);
+    writeTree(dir, { "p.sc": PIPELINE, "scripts/nap.sh": NAP });
+    const run = spawnCli(dir, ["run", "p.sc"]);
+    await run.waitFor(/▶ nap \(command\)/);
+    const pidFile = path.join(dir, "sleep.pid");
+    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await sleep(25);
+    await sleep(50); // the pid is written before the line ends
+    const shPid = Number(readFileSync(path.join(dir, "sh.pid"), "utf8"));
+    const sleepPid = Number(readFileSync(pidFile, "utf8"));
+    expect(alive(shPid) && alive(sleepPid)).toBe(true);
+
+    const t0 = Date.now();
+    run.child.kill(signal);
+    const r = await run.done;
+    const seconds = (Date.now() - t0) / 1000;
+    expect(r.code, r.stderr).toBe(130);
+    expect(seconds).toBeLessThan(4);
+    expect(r.stderr).toMatch(/^interrupted: 1 ran, 0 restored, 0 failed/m);
+    expect(await gone(shPid)).toBe(true);
+    expect(await gone(sleepPid)).toBe(true);
+    expect(existsSync(path.join(dir, "out/nap.txt"))).toBe(false);
+
+    const [record] = JSON.parse((await sc(dir, ["log", "--json"])).stdout) as { status: string; finishedAt?: string; nodes: { node: string; action: string }[] }[];
+    expect(record!.status).toBe("interrupted");
+    expect(record!.finishedAt).toBeDefined();
+    expect(record!.nodes.map((n) => `${n.action} ${n.node}`)).toEqual(["ran quick"]);
+    expect((await sc(dir, ["cache", "verify"])).code).toBe(0);
+
+    writeFileSync(path.join(dir, "fast"), "");
+    const next = await spawnCli(dir, ["run", "p.sc"]).done;
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toMatch(/^done: 1 ran, 1 restored, 0 failed/m);
+    expect(readFileSync(path.join(dir, "out/nap.txt"), "utf8")).toBe("slept\n");
+  });
+});
+
+describe("SIGTERM while a data transform's external scorer works", () => {
+  it("stops the scorer and exits 130 at once, not when the scorer is done", async () => {
+    const dir = tempDir("interrupt-scorer");
+    dirs.push(dir);
+    writeTree(dir, {
+      "p.sc": `pipeline slow {
+  seed = 1
+}
+scorer judge = command("node", "scripts/slow.js")
+dataset rows = jsonl("data/rows.jsonl", rows: 3, fields: ["id", "text"])
+dataset judged = rows | score(j: judge)
+stage use : command { run = ["sh", "-c", "wc -l < \\"$STAGECRAFT_INPUT_JUDGED\\" > n.txt"]  inputs = [judged]  outputs = ["n.txt"] }
+`,
+      "data/rows.jsonl": '{"id": 1, "text": "a"}\n{"id": 2, "text": "b"}\n{"id": 3, "text": "c"}\n',
+      // A judge that takes 10 s, and says when it has started.
+      "scripts/slow.js": `require("fs").writeFileSync("scorer.pid", String(process.pid));
+const rl = require("readline").createInterface({ input: process.stdin });
+const rows = [];
+rl.on("line", (l) => rows.push(l));
+rl.on("close", () => setTimeout(() => rows.forEach(() => process.stdout.write('{"score": 1}\\n')), 10000));
+`,
+    });
+    const run = spawnCli(dir, ["run", "p.sc"]);
+    await run.waitFor(/▶ judged \(score\)/);
+    const pidFile = path.join(dir, "scorer.pid");
+    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await sleep(25);
+    await sleep(50);
+    const scorer = Number(readFileSync(pidFile, "utf8"));
+    const t0 = Date.now();
+    run.child.kill("SIGTERM");
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(130);
+    expect((Date.now() - t0) / 1000).toBeLessThan(4);
+    expect(await gone(scorer)).toBe(true);
+    const [record] = JSON.parse((await sc(dir, ["log", "--json"])).stdout) as { status: string }[];
+    expect(record!.status).toBe("interrupted");
+  });
+});
