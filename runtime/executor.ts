@@ -48,7 +48,7 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
   const startedAt = new Date().toISOString();
   const entries = new Map<string, RunNode>();
   const record = (status: RunRecord["status"]): RunRecord => ({
-    version: 1, id: runId, pipeline: plan.entry, startedAt, status, nodes: [...entries.values()],
+    version: 1, id: runId, pipeline: path.resolve(plan.entry), startedAt, status, nodes: [...entries.values()],
     ...(status !== "running" ? { finishedAt: new Date().toISOString() } : {}),
   });
   let lastWrite = 0;

@@ -8,6 +8,7 @@ import type { Plan } from "../plan/plan.js";
 import { renderPlan } from "../plan/render.js";
 import { first, type Args } from "./args.js";
 import { EXIT, type CliIO } from "./io.js";
+import { LiveProgress } from "./progress.js";
 import { openSession, planFor, type Session, unknownStages } from "./session.js";
 
 /** Plain lines for a log or CI; JSON lines for tools. */
@@ -27,6 +28,7 @@ export function renderEvent(e: RunEvent, color: boolean): string | undefined {
     case "warning":
       return `${c("33", "!")} ${e.node}: ${e.message}`;
     case "log":
+    case "progress":
       return undefined;
     case "finish":
       return `${e.status === "ok" ? c("32", "done") : c("31", e.status)}: ${e.ran} ran, ${e.restored} restored, ${e.failed} failed in ${e.seconds.toFixed(1)}s`;
@@ -81,30 +83,45 @@ export async function runRun(a: Args, io: CliIO, color: boolean): Promise<number
       io.stderr("stagecraft run: some nodes are blocked; nothing was run\n");
       return EXIT.errors;
     }
+    // A terminal gets live lines for running nodes; CI and logs get plain lines; tools get JSON.
+    const live = !json && io.isTTY && !io.env["CI"] ? new LiveProgress(io.stderr, (e) => renderEvent(e, color)) : undefined;
+    live?.start();
     const emit = (e: RunEvent) => {
       if (json) io.stdout(`${JSON.stringify(e)}\n`);
+      else if (live) live.onEvent(e);
       else {
         const line = renderEvent(e, color);
         if (line !== undefined) io.stderr(`${line}\n`);
       }
     };
-    if (executor === "slurm") {
-      const result = await runOnSlurm(s, plan, a, io, signal, emit, say);
-      return result.status === "ok" ? EXIT.ok : result.status === "interrupted" ? 130 : EXIT.errors;
+    try {
+      return await runWith(executor, s, plan, a, io, signal, emit, say, jobs);
+    } finally {
+      live?.stop();
     }
-    const result = await execute(plan, s.ir, s.store, {
-      jobs,
-      keepGoing: a.flags.has("--keep-going"),
-      signal,
-      cwd: s.cwd,
-      backend: s.backend,
-      emit,
-    }, (f) => s.sources.get(f));
-    await s.stats.save();
-    return result.status === "ok" ? EXIT.ok : result.status === "interrupted" ? 130 : EXIT.errors;
   } finally {
     await lock.value.release();
   }
+}
+
+/** Runs the plan on the executor asked for and turns its result into an exit code. */
+async function runWith(
+  executor: string,
+  s: Session,
+  plan: Plan,
+  a: Args,
+  io: CliIO,
+  signal: AbortSignal,
+  emit: (e: RunEvent) => void,
+  say: (l: string) => void,
+  jobs: number,
+): Promise<number> {
+  const result =
+    executor === "slurm"
+      ? await runOnSlurm(s, plan, a, io, signal, emit, say)
+      : await execute(plan, s.ir, s.store, { jobs, keepGoing: a.flags.has("--keep-going"), signal, cwd: s.cwd, backend: s.backend, emit }, (f) => s.sources.get(f));
+  if (executor !== "slurm") await s.stats.save();
+  return result.status === "ok" ? EXIT.ok : result.status === "interrupted" ? 130 : EXIT.errors;
 }
 
 /** `run --executor slurm`: the same plan, one batch job per stage; the Slurm side is loaded only here. */

@@ -58,7 +58,7 @@ export function selection(a: Args): Selection & { backend?: string } {
 }
 
 export async function planFor(s: Session, a: Args): Promise<Plan> {
-  const env = storePlanEnv(s.store, s.stats, first(a, "--executor") === "slurm" ? "slurm" : "local");
+  const env = storePlanEnv(s.store, s.stats, first(a, "--executor") === "slurm" ? "slurm" : "local", path.resolve(s.file));
   const plan = await makePlan(s.ir, env, { ...selection(a), backend: s.backend });
   await s.stats.save();
   return plan;

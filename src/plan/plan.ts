@@ -16,7 +16,7 @@ export interface PlanEnv {
   /** Whether a complete, intact result for this fingerprint is in the cache, and if not, why. */
   lookup(fingerprint: string): Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: "missing" | "object-missing" | "corrupt"; readonly detail: string }>;
   /** The record the node's latest cached result was made with, for explaining a change. */
-  previous(node: string): Promise<{ readonly fingerprint: string; readonly record: FingerprintRecord } | undefined>;
+  previous(node: string): Promise<{ readonly fingerprint: string; readonly record: FingerprintRecord } | { readonly failedIn: string; readonly error: string } | undefined>;
   /** Where a node that runs would run. */
   readonly executor: "local" | "slurm";
 }
@@ -209,6 +209,7 @@ async function decide(
   else {
     const prev = await env.previous(node.name);
     if (!prev) reasons = ["never run"];
+    else if ("failedIn" in prev) reasons = [`failed in run ${prev.failedIn}${prev.error ? `: ${prev.error}` : ""}`];
     else if (prev.fingerprint === fingerprint) reasons = ["result missing from cache"];
     else {
       const rerunning = (name: string) => [...status].some(([id, s]) => s === "run" && ir.nodes.get(id)?.name === name);

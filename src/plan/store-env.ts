@@ -1,11 +1,12 @@
+import path from "node:path";
 import type { Store } from "../cache/store.js";
 import type { StatCache } from "../cache/stat-cache.js";
 import type { FingerprintRecord } from "./fingerprint.js";
 import type { PlanEnv } from "./plan.js";
 
 /** The plan's view of the cache and the files: digests through the stat cache, results from the store. */
-export function storePlanEnv(store: Store, stats: StatCache, executor: "local" | "slurm" = "local"): PlanEnv {
-  let latest: Map<string, string> | undefined;
+export function storePlanEnv(store: Store, stats: StatCache, executor: "local" | "slurm" = "local", pipeline?: string): PlanEnv {
+  let latest: Map<string, { fingerprint: string } | { failedIn: string; error: string }> | undefined;
   // One directory listing answers "never cached" for every node without opening a file each.
   let present: Promise<Set<string>> | undefined;
   return {
@@ -26,17 +27,24 @@ export function storePlanEnv(store: Store, stats: StatCache, executor: "local" |
       return { ok: false, reason, detail: r.detail };
     },
     async previous(node) {
-      // The newest run that produced or restored this node names the result to compare with.
+      // The newest run of this pipeline that produced, restored or failed this node says what to
+      // compare with (a shared cache holds other pipelines' runs, whose stage names may collide).
       if (!latest) {
         latest = new Map();
         for (const run of await store.listRuns()) {
-          for (const n of run.nodes) if ((n.action === "ran" || n.action === "restored") && !latest.has(n.node)) latest.set(n.node, n.fingerprint);
+          if (pipeline !== undefined && path.resolve(run.pipeline) !== pipeline) continue;
+          for (const n of run.nodes) {
+            if (latest.has(n.node)) continue;
+            if (n.action === "ran" || n.action === "restored") latest.set(n.node, { fingerprint: n.fingerprint });
+            else if (n.action === "failed") latest.set(n.node, { failedIn: run.id, error: ((n.error ?? "").split("\n")[0] ?? "").replace(/:$/, "") });
+          }
         }
       }
-      const fp = latest.get(node);
-      if (!fp) return undefined;
-      const m = await store.readManifest(fp, { verify: false });
-      return m.ok ? { fingerprint: fp, record: m.manifest.record as FingerprintRecord } : undefined;
+      const last = latest.get(node);
+      if (!last) return undefined;
+      if ("failedIn" in last) return last;
+      const m = await store.readManifest(last.fingerprint, { verify: false });
+      return m.ok ? { fingerprint: last.fingerprint, record: m.manifest.record as FingerprintRecord } : undefined;
     },
   };
 }

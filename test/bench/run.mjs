@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv[2];
-const benches = ["check-large.mjs", "plan-large.mjs", "noop-run.mjs", "digest.mjs", "many-jobs.mjs"].filter((b) => !only || b.startsWith(only));
+const benches = ["check-large.mjs", "plan-large.mjs", "noop-run.mjs", "digest.mjs", "many-jobs.mjs", "train.mjs", "slurm.mjs"].filter((b) => !only || b.startsWith(only));
 let failed = false;
 for (const b of benches) {
   console.log(`# ${b}`);

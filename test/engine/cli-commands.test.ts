@@ -310,7 +310,11 @@ describe("a failing command stage", () => {
     expect(record!.nodes.map((n) => [n.node, n.action])).toEqual([["first", "ran"], ["broken", "failed"]]);
     expect(record!.nodes[1]!.error).toContain("exited with code 3");
     // The failure is not cached: it is tried again, and what succeeded is not.
-    expect(statuses(await planJson(dir, "p.sc"))).toMatchObject({ first: ["cached", "fingerprint unchanged"], broken: ["run", "never run"] });
+    // The next plan says the stage failed last time, and how.
+    const again = statuses(await planJson(dir, "p.sc"));
+    expect(again).toMatchObject({ first: ["cached", "fingerprint unchanged"] });
+    expect(again["broken"]?.[0]).toBe("run");
+    expect(again["broken"]?.[1]).toMatch(/^failed in run \S+: command exited with code 3$/);
   });
 
   it("with --keep-going, independent stages still run and dependants are reported as not run", async () => {

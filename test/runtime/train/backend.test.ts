@@ -1,0 +1,67 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { describe, expect, it, vi } from "vitest";
+import { pickBackend } from "../../../runtime/backend.js";
+import { checkActive, initBackend, type TrainBackend } from "../../../runtime/train/backend.js";
+import { wasmKernelsInstalled } from "../../../runtime/train/wasm-kernels.js";
+
+describe("initBackend", () => {
+  // First in the file: the wasm module is initialised once per process.
+  it("starts wasm from the package's own binaries, single-threaded with SIMD, without fetching anything", async () => {
+    const fetchSpy = vi.spyOn(globalThis, "fetch").mockRejectedValue(new Error("no network in tests"));
+    try {
+      const r = await initBackend("wasm");
+      expect(r.ok ? r.value : r.error).toMatchObject({ name: "wasm", tfName: "wasm", wasm: { simd: true, threads: 1, kernelFixes: true } });
+      expect(tf.getBackend()).toBe("wasm");
+      expect(wasmKernelsInstalled()).toBe(true);
+      expect(fetchSpy).not.toHaveBeenCalled();
+    } finally {
+      fetchSpy.mockRestore();
+    }
+  });
+
+  it("switches to cpu and records the TensorFlow.js version", async () => {
+    const r = await initBackend("cpu");
+    expect(r.ok ? r.value : r.error).toMatchObject({ name: "cpu", tfName: "cpu", tfjsVersion: "4.22.0", skipped: [] });
+    expect(tf.getBackend()).toBe("cpu");
+  });
+
+  it("can leave the stock wasm kernels in place (for comparisons)", async () => {
+    const r = await initBackend("wasm", { wasmKernelFixes: false });
+    expect(r.ok && r.value.wasm?.kernelFixes).toBe(false);
+    expect(wasmKernelsInstalled()).toBe(false);
+    const back = await initBackend("wasm");
+    expect(back.ok && back.value.wasm?.kernelFixes).toBe(true);
+    expect(wasmKernelsInstalled()).toBe(true);
+  });
+
+  it("in auto mode picks the best backend that starts, in runtime/backend.ts's order", async () => {
+    const r = await initBackend();
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const best = pickBackend(undefined);
+    // On a machine with only the pure-JS packages the best is wasm; a listed package that could
+    // not start (webgpu without a driver) shows up in `skipped`.
+    if (r.value.skipped.length === 0) expect(r.value.name).toBe(best.ok ? best.name : "none");
+    expect(tf.getBackend()).toBe(r.value.tfName);
+  });
+
+  it.each<TrainBackend>(["tfjs-node-gpu", "tfjs-node", "webgpu"])("names what to install when %s is asked for and missing", async (name) => {
+    if (pickBackend(name).ok) return; // installed here: nothing to check
+    const before = tf.getBackend();
+    const r = await initBackend(name);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/npm install @tensorflow\/tfjs-|npm install webgpu/);
+    expect(tf.getBackend()).toBe(before);
+  });
+
+  it("rejects an unknown backend", async () => {
+    const r = await initBackend("tpu" as TrainBackend);
+    expect(r.ok ? "ok" : r.error).toMatch(/unknown backend 'tpu'/);
+  });
+
+  it("reports when TensorFlow.js is not on the backend chosen", async () => {
+    await initBackend("cpu");
+    expect(checkActive("cpu")).toBeUndefined();
+    expect(checkActive("wasm")).toBe("TensorFlow.js is running on 'cpu', not 'wasm'");
+  });
+});
