@@ -131,7 +131,7 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
         unverified.delete(id);
       }
       const ctx: RunnerContext = {
-        ir, store, cwd: opts.cwd, scratch, signal: opts.signal, backend: opts.backend,
+        ir, store, cwd: opts.cwd, scratch, signal: opts.signal, backend: opts.backend, fingerprint: pn.fingerprint,
         outputs: (id) => outputs.get(id) ?? new Map(),
         emit: opts.emit,
       };

@@ -27,6 +27,8 @@ export interface RunnerContext {
   readonly scratch: string;
   readonly signal: AbortSignal;
   readonly backend: string;
+  /** The node's fingerprint, recorded in the artifacts it writes (absent when run outside a plan). */
+  readonly fingerprint?: string;
   /** Paths of an input node's outputs, by output name. */
   outputs(id: NodeId): ReadonlyMap<string, string>;
   emit(e: RunEvent): void;

@@ -5,6 +5,8 @@ import { commandScorer } from "../data/command-scorer.js";
 import type { OnError } from "../data/jsonl.js";
 import type { OpResult } from "../data/op-common.js";
 import { dedupe, intersect, minus, normalize, sample, score, take, takeFraction, top, union, where, type Scorer } from "../data/ops.js";
+import { GENERATOR_NAMES, writeGenerated } from "../train/data/generators.js";
+import { RULES, ruleScorer } from "../train/data/rule-scorers.js";
 import type { NodeOutcome, NodeRunner, RunnerContext } from "../runner.js";
 
 const obj = (v: Canon | undefined): Record<string, Canon> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, Canon>) : {});
@@ -33,7 +35,13 @@ function scorerOf(v: Canon, ctx: RunnerContext): Scorer {
     const env = Object.fromEntries(Object.entries(obj(args["env"])).map(([k, x]) => [k, String(x)]));
     return commandScorer(argv, { cwd: ctx.cwd, env, signal: ctx.signal });
   }
-  throw new Error(`the built-in rule scorer "${str(args["name"])}" needs the training runtime, which this version does not have yet`);
+  if (c["call"] === "rule") {
+    const name = str(args["name"]);
+    const rule = ruleScorer(name);
+    if (!rule) throw new Error(`there is no built-in rule scorer "${name}" (the rule scorers are ${Object.keys(RULES).join(", ")})`);
+    return rule;
+  }
+  throw new Error(`a scorer must be command(...) or rule(...), not ${str(c["call"], "this value")}`);
 }
 
 /** Streams one data transform from its input files into a new rows file. */
@@ -46,6 +54,14 @@ export const dataRunner: NodeRunner = {
     const opts = { onError: a?.onError ?? "fail" } as const;
     let r: OpResult;
     switch (node.op) {
+      case "synthetic": {
+        const generator = str(p["generator"]);
+        if (!GENERATOR_NAMES.includes(generator)) throw new Error(`there is no built-in generator "${generator}" (the generators are ${GENERATOR_NAMES.join(", ")})`);
+        // A seed left out means the pipeline's, which the fingerprint already holds for this kind.
+        const seed = typeof p["seed"] === "number" ? p["seed"] : ctx.ir.pipeline.seed;
+        r = { rows: await writeGenerated(generator, num(p["rows"]), seed, out), skipped: 0, badLines: [] };
+        break;
+      }
       case "where":
         r = await where(a!.file, out, p["predicate"] as unknown as RowExpr, opts);
         break;

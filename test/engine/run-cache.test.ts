@@ -22,7 +22,7 @@ dataset scored = rows | score(len: len) | where len >= 8 | top(5, by: len)
 dataset rest = rows minus scored
 
 stage a : command {
-  run = ["sh", "-c", "echo a >> counter.log; sleep 0.2; cp \\"$STAGECRAFT_INPUT_SCORED\\" out/a.jsonl; echo 'a wrote rows'"]
+  run = ["sh", "-c", "echo a >> counter.log; sleep \${SLEEP_A:-0.2}; cp \\"$STAGECRAFT_INPUT_SCORED\\" out/a.jsonl; echo 'a wrote rows'"]
   inputs = [scored]
   outputs = ["out/a.jsonl"]
 }
@@ -191,7 +191,9 @@ describe("two runs at once on one cache", () => {
 
   it("a run started while another is mid-way waits for its lock, then restores its results", async () => {
     const dir = project();
-    const one = spawnCli(dir, ["run", "p.sc"]);
+    // Stage a sleeps long enough for the second process to start on a loaded machine; the sleep
+    // comes from the environment, so it is not part of any fingerprint.
+    const one = spawnCli(dir, ["run", "p.sc"], { env: { SLEEP_A: "3" } });
     await one.waitFor(/▶ a \(command\)/);
     const two = spawnCli(dir, ["run", "p.sc"]);
     const [r1, r2] = await Promise.all([one.done, two.done]);
