@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { type NodeManifest, type RunNode, type RunRecord, newRunId } from "../src/cache/manifest.js";
 import { type Digest, digestFile } from "../src/cache/digest.js";
@@ -121,7 +121,12 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
     const scratchRoot = path.join(store.root, "tmp");
     await mkdir(scratchRoot, { recursive: true });
     const scratch = await mkdtemp(path.join(scratchRoot, "node-"));
+    // Stable across attempts (a killed run's next attempt finds the checkpoints here); not in tmp/,
+    // which gc clears. Removed once the result is committed.
+    const work = path.join(store.root, "work", pn.fingerprint);
+    let committed = false;
     try {
+      await mkdir(work, { recursive: true });
       if (!runner) throw new Error(`'${pn.op}' ${node.kind === "stage" ? "stages" : "transforms"} need the training runtime, which this version does not have yet`);
       for (const id of node.inputs) {
         for (const d of unverified.get(id) ?? []) {
@@ -131,13 +136,14 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
         unverified.delete(id);
       }
       const ctx: RunnerContext = {
-        ir, store, cwd: opts.cwd, scratch, signal: opts.signal, backend: opts.backend, fingerprint: pn.fingerprint,
+        ir, store, cwd: opts.cwd, scratch, work, signal: opts.signal, backend: opts.backend, fingerprint: pn.fingerprint,
         outputs: (id) => outputs.get(id) ?? new Map(),
         emit: opts.emit,
       };
       const outcome = await runner.run(node, ctx);
       if (opts.signal.aborted) throw new Error("interrupted");
       const manifest = await capture(store, pn, outcome, runId, new Date(t0).toISOString(), opts.backend);
+      committed = true;
       outputs.set(pn.id, new Map(manifest.outputs.map((o) => [o.name, store.objectPath(o.digest)])));
       for (const w of outcome.warnings ?? []) opts.emit({ type: "warning", node: pn.name, message: w });
       done.set(pn.id, "ok");
@@ -156,6 +162,9 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
       }
     } finally {
       await rm(scratch, { recursive: true, force: true });
+      // Kept after a failure or interrupt (the next attempt resumes from it), unless it is empty.
+      if (committed) await rm(work, { recursive: true, force: true });
+      else await rmdir(work).catch(() => undefined);
       await saveRecord("running");
     }
   };

@@ -25,6 +25,13 @@ export interface RunnerContext {
   readonly cwd: string;
   /** A fresh scratch directory for this node, on the store's filesystem. */
   readonly scratch: string;
+  /**
+   * A working directory that outlives an attempt: `<store>/work/<fingerprint>/`, the same for every
+   * attempt at the same node, created before the runner starts and removed once the node's result is
+   * committed. Training stages keep their checkpoints here, so a killed run resumes inside the stage.
+   * Whatever is in it must be checked before use (a previous attempt may have died mid-write).
+   */
+  readonly work: string;
   readonly signal: AbortSignal;
   readonly backend: string;
   /** The node's fingerprint, recorded in the artifacts it writes (absent when run outside a plan). */

@@ -1,12 +1,11 @@
 import path from "node:path";
 import type { Canon, IrNode, NodeId } from "../../src/ir/ir.js";
 import type { RowExpr } from "../../src/ir/row-expr.js";
-import { commandScorer } from "../data/command-scorer.js";
 import type { OnError } from "../data/jsonl.js";
 import type { OpResult } from "../data/op-common.js";
-import { dedupe, intersect, minus, normalize, sample, score, take, takeFraction, top, union, where, type Scorer } from "../data/ops.js";
+import { dedupe, intersect, minus, normalize, sample, score, take, takeFraction, top, union, where } from "../data/ops.js";
 import { GENERATOR_NAMES, writeGenerated } from "../train/data/generators.js";
-import { RULES, ruleScorer } from "../train/data/rule-scorers.js";
+import { scorerOf } from "../scorers.js";
 import type { NodeOutcome, NodeRunner, RunnerContext } from "../runner.js";
 
 const obj = (v: Canon | undefined): Record<string, Canon> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, Canon>) : {});
@@ -26,23 +25,6 @@ function inputFile(ctx: RunnerContext, id: NodeId): { file: string; onError: OnE
   return { file, onError: "fail" };
 }
 
-/** An external scorer from its canonical form: command("python", "x.py", outputs: [...]). */
-function scorerOf(v: Canon, ctx: RunnerContext): Scorer {
-  const c = obj(v);
-  const args = obj(c["args"]);
-  if (c["call"] === "command") {
-    const argv = Array.isArray(args["argv"]) ? (args["argv"] as Canon[]).map((a) => String(a)) : [];
-    const env = Object.fromEntries(Object.entries(obj(args["env"])).map(([k, x]) => [k, String(x)]));
-    return commandScorer(argv, { cwd: ctx.cwd, env, signal: ctx.signal });
-  }
-  if (c["call"] === "rule") {
-    const name = str(args["name"]);
-    const rule = ruleScorer(name);
-    if (!rule) throw new Error(`there is no built-in rule scorer "${name}" (the rule scorers are ${Object.keys(RULES).join(", ")})`);
-    return rule;
-  }
-  throw new Error(`a scorer must be command(...) or rule(...), not ${str(c["call"], "this value")}`);
-}
 
 /** Streams one data transform from its input files into a new rows file. */
 export const dataRunner: NodeRunner = {

@@ -29,6 +29,19 @@ export const swapRunner: NodeRunner = {
   },
 };
 
+export const grpoRunner: NodeRunner = {
+  async run(node, ctx) {
+    return (await import("../train/stages/grpo.js")).runGrpo(node, ctx);
+  },
+};
+
+/** The `distill` data step: a data node whose rows (with `cot`) come from a teacher model. */
+export const distillRunner: NodeRunner = {
+  async run(node, ctx) {
+    return (await import("../train/stages/distill.js")).runDistill(node, ctx);
+  },
+};
+
 /** `stage.failures` and `stage.successes`: the eval already wrote both files; this hands one on as rows. */
 export const evalRowsRunner: NodeRunner = {
   async run(node: IrNode, ctx: RunnerContext): Promise<NodeOutcome> {

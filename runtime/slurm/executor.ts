@@ -104,6 +104,7 @@ export async function executeSlurm(plan: Plan, ir: Ir, store: Store, opts: Slurm
       adopted++;
       jobs.set(pn.id, tracked(unit, prior.id, prior.state, prior.reason));
       opts.say(`${pn.name}: following job ${prior.id} (${prior.state.toLowerCase()}), submitted by an earlier run`);
+      if (jobs.get(pn.id)!.started) opts.emit({ type: "node-start", node: pn.name, op: pn.op });
       continue;
     }
     if (!unit.forced && (await store.readManifest(pn.fingerprint)).ok) {

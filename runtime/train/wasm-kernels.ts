@@ -16,11 +16,6 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 
 type Inputs = Record<string, tf.TensorInfo>;
 type Attrs = Record<string, unknown>;
-interface Call {
-  readonly inputs: Inputs;
-  readonly backend: BackendWasm;
-  readonly attrs: Attrs;
-}
 
 const OURS = Symbol.for("stagecraft.wasm-kernel");
 let originalMatMul: tf.KernelConfig | undefined;

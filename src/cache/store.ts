@@ -64,6 +64,8 @@ const OBJECT_MODE = 0o444;
  *   nodes/<fingerprint hex>.json one manifest per executed node, committed after its objects
  *   runs/<run id>.json           run records
  *   tmp/                         scratch; everything is written here and renamed into place
+ *   work/<fingerprint hex>/      a running node's working directory that outlives a killed attempt
+ *                                (training checkpoints); removed when the node's result commits
  * Expected failures (missing or damaged entries) come back as values with a reason; exceptions are
  * for broken environments (permissions, full disk) and caller bugs.
  */

@@ -6,11 +6,23 @@ import type { Row } from "./params.js";
  * How rows become model inputs. A prompt is the question and a newline; the completion is
  * `<think>rationale</think> \boxed{answer}` (a distilled `cot` replaces the rationale; without
  * either it is just `\boxed{answer}`). Pretraining reads prompt and completion as one text.
+ *
+ * The image slot: a composed model reads the adapter's output in the positions ahead of <bos>. A
+ * text row may carry `image_text`, what an image would show written as text (the digit, once per
+ * image patch: "7777" for a 4-patch encoder); LM pretraining puts its tokens in those same
+ * positions, without loss on them. The LM then learns to read the slot, and adapter-only SFT only
+ * has to map image features into the embeddings the LM already reads there (as the recipe's
+ * adapter maps into the LLM's embedding space) instead of teaching a frozen LM a new input.
  */
 const text = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : "");
 
 export function promptText(row: Row): string {
   return `${text(row["question"])}\n`;
+}
+
+/** The text a row puts in the image slot during LM pretraining ("" when none). */
+export function imageSlotText(row: Row): string {
+  return text(row["image_text"]);
 }
 
 export function completionText(row: Row): string {
@@ -63,13 +75,16 @@ export interface TokenBatch {
 
 /**
  * Token rows for next-token training, cut to `maxLen` inputs. With `lossOnCompletion` only the
- * completion's tokens (and the closing <eos>) carry loss; otherwise every token after <bos>.
+ * completion's tokens (and the closing <eos>) carry loss; otherwise every token after <bos>. With
+ * `imageSlot` (text pretraining) a row's `image_text` goes ahead of <bos>, where a composed
+ * model's image prefix goes, and carries no loss.
  */
-export function tokenBatch(rows: readonly Row[], maxLen: number, lossOnCompletion: boolean): TokenBatch {
+export function tokenBatch(rows: readonly Row[], maxLen: number, lossOnCompletion: boolean, imageSlot = false): TokenBatch {
   const seqs = rows.map((r) => {
+    const slot = imageSlot ? tokenizer.encode(imageSlotText(r)) : [];
     const p = tokenizer.encode(promptText(r), { bos: true });
     const c = tokenizer.encode(completionText(r), { eos: true });
-    return { all: [...p, ...c], from: lossOnCompletion ? p.length : 1 };
+    return { all: [...slot, ...p, ...c], from: slot.length + (lossOnCompletion ? p.length : 1) };
   });
   const length = Math.max(1, Math.min(maxLen, Math.max(...seqs.map((s) => s.all.length - 1))));
   const ids = new Int32Array(rows.length * length);

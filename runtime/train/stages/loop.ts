@@ -1,17 +1,18 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { seededRandom } from "../../data/prng.js";
 import type { IrNode } from "../../../src/ir/ir.js";
 import type { RunnerContext } from "../../runner.js";
 import { AdamW } from "../optim.js";
-import { encodeSafetensors } from "../safetensors.js";
+import { writeFileAtomic } from "../../../src/cache/files.js";
+import { decodeSafetensors, encodeSafetensors } from "../safetensors.js";
 import { num, paramsOf, stageSeed } from "./params.js";
 
 /**
  * The training loop every training stage shares: seeded data order, AdamW with the stage's
- * schedule set per step, periodic checkpoints in the node's scratch directory, per-step metrics
- * and progress events.
+ * schedule set per step, periodic checkpoints in the node's work directory (which outlives a killed
+ * attempt: the next one resumes from the last checkpoint), per-step metrics and progress events.
  */
 export interface LoopSpec {
   readonly node: IrNode;
@@ -32,6 +33,8 @@ export interface LoopResult {
   /** Per-step metrics, one JSON object a line. */
   readonly metrics: string;
   readonly lastLoss: number;
+  /** The checkpoint's step this attempt resumed from (0: it started from the beginning). */
+  readonly resumedFrom: number;
 }
 
 export interface StepMetrics {
@@ -86,10 +89,15 @@ export async function trainLoop(spec: LoopSpec): Promise<LoopResult> {
     ...(typeof p["grad_clip"] === "number" ? { clipNorm: p["grad_clip"] } : {}),
   });
   const next = batchOrder(stageSeed(node, ctx), spec.rows, batch);
-  const lines: string[] = [];
+  let lines: string[] = [];
   let lastLoss = Number.NaN;
+  let start = 0;
   try {
-    for (let step = 0; step < total; step++) {
+    const resumed = await resume(spec, opt, total);
+    if (resumed) ({ step: start, lines, lastLoss } = resumed);
+    // The data order is a function of the seed and the step (batchOrder), so step `start` draws the
+    // batch an uninterrupted run would; the model has no other random state while training.
+    for (let step = start; step < total; step++) {
       if (ctx.signal.aborted) throw new Error("interrupted");
       const t0 = performance.now();
       const { loss, tokens } = spec.batchLoss(next(step));
@@ -103,30 +111,69 @@ export async function trainLoop(spec: LoopSpec): Promise<LoopResult> {
       };
       lines.push(JSON.stringify(m));
       ctx.emit({ type: "progress", node: node.name, done: step + 1, total });
-      if ((step + 1) % every === 0 && step + 1 < total) await checkpoint(spec, opt, step + 1);
+      if ((step + 1) % every === 0 && step + 1 < total) await checkpoint(spec, opt, step + 1, lines, lastLoss);
       // Let the event loop run: progress gets drawn, and an interrupt is seen between steps.
       await new Promise((r) => setImmediate(r));
     }
   } finally {
     opt.dispose();
   }
-  return { steps: total, metrics: lines.join("\n") + "\n", lastLoss };
+  return { steps: total, metrics: lines.join("\n") + "\n", lastLoss, resumedFrom: start };
 }
 
+const ADAM_M = "__adamw__.m.";
+const ADAM_V = "__adamw__.v.";
+
+export const checkpointPath = (ctx: RunnerContext): string => path.join(ctx.work, "checkpoints", "last.safetensors");
+
 /**
- * The trained weights and the optimizer's moments after `step`, in the scratch directory. Only
- * the newest is kept. (Resuming from it inside a stage is not wired up yet: the executor gives
- * each attempt a fresh scratch directory.)
+ * The trained weights, the optimizer's moments and step, the metrics so far and the last loss after
+ * `step`, in one file in the node's work directory, written atomically (a kill mid-write leaves
+ * the previous checkpoint). Only the newest is kept.
  */
-async function checkpoint(spec: LoopSpec, opt: AdamW, step: number): Promise<void> {
+async function checkpoint(spec: LoopSpec, opt: AdamW, step: number, lines: readonly string[], lastLoss: number): Promise<void> {
   const s = opt.state();
   const tensors = spec.trained.flatMap(([name, v], i) => [
     { name, shape: v.shape, data: Float32Array.from(v.dataSync()) },
-    { name: `__adamw__.m.${name}`, shape: v.shape, data: s.m[i]! },
-    { name: `__adamw__.v.${name}`, shape: v.shape, data: s.v[i]! },
+    { name: `${ADAM_M}${name}`, shape: v.shape, data: s.m[i]! },
+    { name: `${ADAM_V}${name}`, shape: v.shape, data: s.v[i]! },
   ]);
-  const dir = path.join(spec.ctx.scratch, "checkpoints");
-  await mkdir(dir, { recursive: true });
-  const meta = { stage: spec.node.name, step, fingerprint: spec.fingerprint, backend: spec.backend, optimizer_step: s.step };
-  await writeFile(path.join(dir, "last.safetensors"), encodeSafetensors(tensors, meta));
+  const file = checkpointPath(spec.ctx);
+  await mkdir(path.dirname(file), { recursive: true });
+  const meta = {
+    stage: spec.node.name, step, fingerprint: spec.fingerprint, backend: spec.backend, optimizer_step: s.step,
+    last_loss: JSON.stringify(lastLoss), metrics: lines.join("\n"),
+  };
+  await writeFileAtomic(path.dirname(file), file, encodeSafetensors(tensors, meta), { durable: true });
+}
+
+/**
+ * Puts the weights and optimizer state of the work directory's checkpoint back, when there is one
+ * for this node (same fingerprint and backend, the same trained tensors, a step before the end);
+ * anything else there is ignored and the stage starts from the beginning.
+ */
+async function resume(spec: LoopSpec, opt: AdamW, total: number): Promise<{ step: number; lines: string[]; lastLoss: number } | undefined> {
+  const bytes = await readFile(checkpointPath(spec.ctx)).catch(() => undefined);
+  if (!bytes) return undefined;
+  const d = decodeSafetensors(bytes);
+  if (!d.ok) return undefined;
+  const meta = d.value.metadata;
+  const step = Number(meta["step"]);
+  const optStep = Number(meta["optimizer_step"]);
+  if (meta["fingerprint"] !== spec.fingerprint || meta["backend"] !== spec.backend || !Number.isInteger(step) || step <= 0 || step >= total || !Number.isInteger(optStep)) return undefined;
+  const byName = new Map(d.value.tensors.map((t) => [t.name, t]));
+  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  const fits = (name: string, v: tf.Variable) => {
+    const t = byName.get(name);
+    return t !== undefined && t.data.length === size(v.shape) && t.shape.length === v.shape.length && t.shape.every((x, i) => x === v.shape[i]);
+  };
+  if (byName.size !== 3 * spec.trained.length || !spec.trained.every(([n, v]) => fits(n, v) && fits(`${ADAM_M}${n}`, v) && fits(`${ADAM_V}${n}`, v))) return undefined;
+  for (const [n, v] of spec.trained) tf.tidy(() => v.assign(tf.tensor(byName.get(n)!.data, v.shape, "float32")));
+  opt.restore({
+    step: optStep,
+    m: spec.trained.map(([n]) => byName.get(`${ADAM_M}${n}`)!.data),
+    v: spec.trained.map(([n]) => byName.get(`${ADAM_V}${n}`)!.data),
+  });
+  const lines = (meta["metrics"] ?? "").split("\n").filter(Boolean);
+  return { step, lines, lastLoss: Number(JSON.parse(meta["last_loss"] ?? "null") ?? Number.NaN) };
 }

@@ -26,7 +26,7 @@ export async function runTraining(kind: "pretrain" | "sft", node: IrNode, ctx: R
     const batchLoss = kind === "pretrain" ? pretrainLoss(model, rows, p, node.name) : sftLoss(model, rows, p, node.name);
     const r = await trainLoop({ ...spec, batchLoss });
     const outputs = await saveModel(ctx.scratch, model, { stage: node.name, step: r.steps, fingerprint: spec.fingerprint, backend });
-    return { outputs, metrics: r.metrics, stdout: `${kind} ${model.describe()}: ${r.steps} steps on ${backend}, trained ${trainedParts.join(", ")}, final loss ${r.lastLoss.toFixed(4)}\n` };
+    return { outputs, metrics: r.metrics, stdout: `${kind} ${model.describe()}: ${r.steps} steps on ${backend}${r.resumedFrom ? ` (resumed from the checkpoint at step ${r.resumedFrom})` : ""}, trained ${trainedParts.join(", ")}, final loss ${r.lastLoss.toFixed(4)}\n` };
   } finally {
     model.dispose();
   }
@@ -65,7 +65,7 @@ function pretrainLoss(model: Model, rows: readonly Row[], p: Readonly<Record<str
   if (!lm) throw new Error(`objective "next_token" trains a decoder_lm alone, not ${model.describe()}`);
   const maxLen = Math.min(num(p["context"], lm.config.context), lm.config.context);
   return (idx) => {
-    const b = tokenBatch(idx.map((i) => rows[i]!), maxLen, false);
+    const b = tokenBatch(idx.map((i) => rows[i]!), maxLen, false, true);
     return {
       loss: () => crossEntropy(lm.logits(tf.tensor2d(b.ids, [b.rows, b.length], "int32")), tf.tensor2d(b.targets, [b.rows, b.length], "int32"), tf.tensor2d(b.weights, [b.rows, b.length])),
       tokens: b.tokens,

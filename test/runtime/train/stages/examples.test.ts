@@ -32,6 +32,18 @@ describe("rows as training examples", () => {
     expect(tokenBatch([row], 64, false).tokens).toBe(full.length - 1);
     expect(tokenBatch([row, { question: "abcdef", answer: "22" }], 5, true).length).toBe(5);
   });
+
+  it("text pretraining puts a row's image_text ahead of <bos>, in the image prefix's positions, without loss", () => {
+    const row = { question: "d+1?", answer: "3", image_text: "2222" };
+    const full = [...tokenizer.encode("2222"), ...tokenizer.encode("d+1?\n", { bos: true }), ...tokenizer.encode("\\boxed{3}", { eos: true })];
+    const b = tokenBatch([row], 64, false, true);
+    expect(Array.from(b.ids)).toEqual(full.slice(0, -1));
+    expect(b.ids[4]).toBe(tokenizer.BOS);
+    // targets 0..3 are the rest of the slot and <bos>: no loss; every token after <bos> counts
+    expect(Array.from(b.weights)).toEqual(full.slice(1).map((_, t) => (t >= 4 ? 1 : 0)));
+    // without the slot (sft) the row is read as before
+    expect(Array.from(tokenBatch([row], 64, false).ids)).toEqual(full.slice(4, -1));
+  });
 });
 
 describe("data order and steps", () => {

@@ -8,16 +8,17 @@ import { lrAt } from "../../../../src/ir/schedule.js";
 import { decodeSafetensors, type Decoded } from "../../../../runtime/train/safetensors.js";
 import type { ModelJson } from "../../../../runtime/train/stages/artifact.js";
 import { cleanup, planJson, sc, tempDir, writeTree } from "../../../engine/helpers.js";
-import { CLASSES, PIPELINE, glyphRows, visualRows } from "./fixture.js";
+import { CLASSES, PIPELINE, glyphRows, textRows, visualRows } from "./fixture.js";
 
 /**
- * The training stages end to end through the CLI, in-process: pretrain a vision encoder and an LM,
- * SFT an adapter (and the LM) between them with the encoder left out of `train`, evaluate on
+ * The training stages end to end through the CLI, in-process: pretrain a vision encoder and an LM
+ * (the LM on text with the class in the image slot), SFT only the adapter between them (the
+ * recipe's case: encoder and LM frozen), evaluate on
  * held-out rows, re-evaluate the eval's successes, swap the LM. Then the same pipeline again in a
  * second directory, for determinism.
  */
 const TEST_ROWS = 64;
-const files = { "p.sc": PIPELINE, "glyphs.jsonl": glyphRows(512, 1), "train.jsonl": visualRows(512, 2), "test.jsonl": visualRows(TEST_ROWS, 3) };
+const files = { "p.sc": PIPELINE, "glyphs.jsonl": glyphRows(512, 1), "lm.jsonl": textRows(512, 4), "train.jsonl": visualRows(512, 2), "test.jsonl": visualRows(TEST_ROWS, 3) };
 
 interface Outputs {
   readonly files: Map<string, string>;
@@ -73,13 +74,16 @@ beforeAll(async () => {
 afterAll(() => cleanup(a, b));
 
 describe("training stages", () => {
-  it("eval: the adapter-joined model answers from the image, well above chance", () => {
+  it("eval: with only the adapter trained, the joined model answers from the image, well above chance", () => {
     const m = JSON.parse(readFileSync(file(first, "test", "metrics.json"), "utf8")) as { accuracy: number; rows: number; backend: string };
     console.log(`accuracy ${m.accuracy} on ${m.rows} rows; runs took ${seconds.map((s) => s.toFixed(1)).join(" s, ")} s`);
     expect(m.rows).toBe(TEST_ROWS);
     expect(m.backend).toBe("wasm");
-    // Chance is 1 in CLASSES (the model must read the glyph to know the answer).
-    expect(m.accuracy).toBeGreaterThan(2 / CLASSES);
+    // Chance is 1 in CLASSES (the model must read the glyph to know the answer); an LM pretrained
+    // without the image slot stays below it (0.14) when only the adapter trains. Measured: 1.0
+    // (1.0 for LM text seeds 4 and 5; with half the LM pretraining, 0.64 and 0.72: the slot is
+    // read right, the LM still misreads k).
+    expect(m.accuracy).toBeGreaterThanOrEqual(3 / CLASSES);
   });
 
   it("eval: failures and successes partition its rows, and the data nodes hand them on", () => {
@@ -92,15 +96,20 @@ describe("training stages", () => {
     expect(recheck.rows).toBe(wins.length);
   });
 
-  it("sft: the encoder, not in `train`, is bit-identical before and after; the adapter changed", () => {
-    const enc = tensorsOf(weights(first, "pre_enc"), "enc.");
-    const after = tensorsOf(weights(first, "tune"), "enc.");
-    expect(enc.size).toBeGreaterThan(0);
-    expect([...after.keys()].sort()).toEqual([...enc.keys()].sort());
-    for (const [n, v] of enc) expect(after.get(n)!.equals(v), n).toBe(true);
-    const lmBefore = tensorsOf(weights(first, "pre_lm"), "lm.");
-    const lmAfter = tensorsOf(weights(first, "tune"), "lm.");
-    expect([...lmBefore].some(([n, v]) => !lmAfter.get(n)!.equals(v))).toBe(true);
+  it("sft: the encoder and the LM, not in `train`, are bit-identical before and after; the adapter changed", () => {
+    for (const [stage, prefix] of [["pre_enc", "enc."], ["pre_lm", "lm."]] as const) {
+      const before = tensorsOf(weights(first, stage), prefix);
+      const after = tensorsOf(weights(first, "tune"), prefix);
+      expect(before.size).toBeGreaterThan(0);
+      expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+      for (const [n, v] of before) expect(after.get(n)!.equals(v), n).toBe(true);
+    }
+    const adapter = tensorsOf(weights(first, "tune"), "adapter.");
+    expect(adapter.size).toBeGreaterThan(0);
+    const fresh = tensorsOf(weights(first, "pre_enc"), "adapter.");
+    expect(fresh.size).toBe(0);
+    const lines = first.get("tune")!.metrics!.trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
+    expect(lines.at(-1)!["loss"]).toBeLessThan(lines[0]!["loss"]! / 4);
   });
 
   it("swap: the LM is replaced, the encoder and adapter keep their weights", () => {
