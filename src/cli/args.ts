@@ -8,7 +8,7 @@ export interface Args {
 }
 
 /** Flags that take a value (`--jobs 4` or `--jobs=4`); `--force` may stand alone or name stages. */
-const VALUED = new Set(["--cache-dir", "--from", "--until", "--only", "--jobs", "-j", "--backend", "--to", "--format", "--keep-last", "--max-size", "--executor", "--fingerprint"]);
+const VALUED = new Set(["--out", "--cache-dir", "--from", "--until", "--only", "--jobs", "-j", "--backend", "--to", "--format", "--keep-last", "--max-size", "--executor", "--fingerprint"]);
 const OPTIONAL_VALUE = new Set(["--force"]);
 const BOOLEAN = new Set([
   "--json", "--yaml", "--check", "--write", "--color", "--no-color", "--help", "-h", "--exit-code", "--keep-going", "--verify", "--detach", "--all", "--cancel-on-interrupt",

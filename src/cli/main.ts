@@ -12,6 +12,7 @@ commands:
   run FILE                       run what the plan says must run; restore the rest from the cache
   replay FILE STAGE [--to DIR]   restore a stage's outputs from the cache and show its metrics and logs
   graph FILE [--format F]        the stage graph: ascii (default), dot, mermaid, json, svg
+  report FILE [--out F]          one self-contained HTML page (default report.html): charts of every cached stage, and the graph
   status FILE                    the Slurm jobs of a pipeline: every node cached, queued, running, done or failed
   job FILE NODE                  the body of one Slurm job (run by the job scripts that run --executor slurm submits)
   log                            past runs, newest first
@@ -70,6 +71,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         return await (await import("./replay-command.js")).runReplay(a, io, color);
       case "graph":
         return await (await import("./graph-command.js")).runGraph(a, io, color);
+      case "report":
+        return await (await import("./report-command.js")).runReport(a, io, color);
       case "job":
         return await (await import("./job-command.js")).runJob(a, io, color);
       case "status":
