@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled and bundled into one file by `npm run build` (run by `npm install`).
-import { main } from "../dist/stagecraft.mjs";
+import { main } from "../dist/bundle/main.mjs";
 
 // Ctrl-C or SIGTERM asks the running command to stop cleanly; a second one exits at once.
 const stop = new AbortController();

@@ -99,11 +99,12 @@ do_start() {
   chmod 755 "$B" "$B/munge" # munged refuses a socket directory others cannot traverse
   [ -s "$B/munge/munge.key" ] || mungekey --create --keyfile="$B/munge/munge.key"
   chmod 600 "$B/munge/munge.key"
+  # `9>&-`: the daemons must not inherit the lock, or the next start or stop would wait for them forever.
   munged --key-file="$B/munge/munge.key" --socket="$B/munge/munge.socket.2" \
-    --pid-file="$B/munge/munged.pid" --log-file="$B/munge/munged.log" --seed-file="$B/munge/munged.seed"
+    --pid-file="$B/munge/munged.pid" --log-file="$B/munge/munged.log" --seed-file="$B/munge/munged.seed" 9>&-
   write_conf
-  slurmctld -c -f "$CONF" # -c: forget jobs of an earlier cluster; daemonizes
-  slurmd -f "$CONF"
+  slurmctld -c -f "$CONF" 9>&- # -c: forget jobs of an earlier cluster; daemonizes
+  slurmd -f "$CONF" 9>&-
   local i s
   for i in $(seq 1 300); do
     s=$(node_state)

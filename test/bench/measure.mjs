@@ -1,6 +1,6 @@
 // Runs the stagecraft CLI in this process, then prints the process's peak memory (getrusage's
 // maxRSS) as JSON on stderr's last line, so a parent can time the whole process and read its peak.
-import { main } from "../../dist/stagecraft.mjs";
+import { main } from "../../dist/bundle/main.mjs";
 
 const code = await main(process.argv.slice(2), {
   stdout: () => {},

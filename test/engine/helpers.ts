@@ -94,8 +94,8 @@ export function changed(a: PlanJson, b: PlanJson): Record<string, { status: stri
 
 /** Fails when the bundled CLI is missing, and warns when it is older than the sources it is built from. */
 export function assertBuilt(): void {
-  const bundle = path.join(ROOT, "dist", "stagecraft.mjs");
-  if (!existsSync(bundle)) throw new Error("dist/stagecraft.mjs is missing: run `npm run build` before these tests");
+  const bundle = path.join(ROOT, "dist", "bundle", "main.mjs");
+  if (!existsSync(bundle)) throw new Error("dist/bundle/main.mjs is missing: run `npm run build` before these tests");
   const built = statSync(bundle).mtimeMs;
   const newest = (dir: string): number => {
     let t = 0;
@@ -107,7 +107,7 @@ export function assertBuilt(): void {
     return t;
   };
   const src = Math.max(...["src", "runtime", "grammar"].map((d) => newest(path.join(ROOT, d))));
-  if (src > built) console.warn("warning: dist/stagecraft.mjs is older than the sources; the tests that spawn the CLI test the last build (`npm run build`)");
+  if (src > built) console.warn("warning: dist/bundle/main.mjs is older than the sources; the tests that spawn the CLI test the last build (`npm run build`)");
 }
 
 export interface Spawned {
