@@ -1,22 +1,12 @@
 import { renderPlan, renderPlanJson, renderPlanYaml } from "../plan/render.js";
 import type { Args } from "./args.js";
 import { EXIT, type CliIO } from "./io.js";
-import { openSession, planFor, unknownStages } from "./session.js";
+import { openPipeline, planFor } from "./session.js";
 
 /** `stagecraft plan FILE`: what would run, what is cached, why, and what it would cost. Writes nothing but the stat cache. */
 export async function runPlan(a: Args, io: CliIO, color: boolean): Promise<number> {
-  const file = a.positional[0];
-  if (!file) {
-    io.stderr("stagecraft plan: no pipeline file given\n");
-    return EXIT.usage;
-  }
-  const s = await openSession(file, a, io, color);
+  const s = await openPipeline("plan", a, io, color);
   if (typeof s === "number") return s;
-  const unknown = unknownStages(s, a);
-  if (unknown.length) {
-    io.stderr(`stagecraft plan: no stage named ${unknown.map((u) => `'${u}'`).join(", ")}\n`);
-    return EXIT.usage;
-  }
   const plan = await planFor(s, a);
   if (a.flags.has("--json")) io.stdout(renderPlanJson(plan));
   else if (a.flags.has("--yaml")) io.stdout(renderPlanYaml(plan));

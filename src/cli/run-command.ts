@@ -9,7 +9,7 @@ import { renderPlan } from "../plan/render.js";
 import { first, type Args } from "./args.js";
 import { EXIT, type CliIO } from "./io.js";
 import { LiveProgress } from "./progress.js";
-import { openSession, planFor, type Session, unknownStages } from "./session.js";
+import { openPipeline, planFor, type Session } from "./session.js";
 
 /** Plain lines for a log or CI; JSON lines for tools. */
 export function renderEvent(e: RunEvent, color: boolean): string | undefined {
@@ -37,11 +37,6 @@ export function renderEvent(e: RunEvent, color: boolean): string | undefined {
 
 /** `stagecraft run FILE`: executes the plan under the cache's run lock. */
 export async function runRun(a: Args, io: CliIO, color: boolean): Promise<number> {
-  const file = a.positional[0];
-  if (!file) {
-    io.stderr("stagecraft run: no pipeline file given\n");
-    return EXIT.usage;
-  }
   const jobs = Number(first(a, "--jobs") ?? 1);
   if (!Number.isInteger(jobs) || jobs < 1) {
     io.stderr("stagecraft run: --jobs takes a whole number of at least 1\n");
@@ -56,13 +51,8 @@ export async function runRun(a: Args, io: CliIO, color: boolean): Promise<number
     io.stderr("stagecraft run: --detach and --cancel-on-interrupt go with --executor slurm\n");
     return EXIT.usage;
   }
-  const s = await openSession(file, a, io, color);
+  const s = await openPipeline("run", a, io, color);
   if (typeof s === "number") return s;
-  const unknown = unknownStages(s, a);
-  if (unknown.length) {
-    io.stderr(`stagecraft run: no stage named ${unknown.map((u) => `'${u}'`).join(", ")}\n`);
-    return EXIT.usage;
-  }
   const signal = io.signal ?? new AbortController().signal;
   const json = a.flags.has("--json");
   const say = (line: string) => (json ? undefined : io.stderr(`${line}\n`));

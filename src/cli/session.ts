@@ -69,3 +69,24 @@ export function unknownStages(s: Session, a: Args): string[] {
   const names = ["--from", "--until", "--only", "--force"].flatMap((k) => a.values.get(k) ?? []);
   return names.filter((n) => !s.ir.stages.has(n));
 }
+
+/**
+ * What `plan` and `run` both start with: the pipeline file from the arguments, checked and lowered,
+ * the cache opened, and the stage names of --from/--until/--only/--force known. On any problem it has
+ * printed why and returns the exit code.
+ */
+export async function openPipeline(command: string, a: Args, io: CliIO, color: boolean): Promise<Session | number> {
+  const file = a.positional[0];
+  if (!file) {
+    io.stderr(`stagecraft ${command}: no pipeline file given\n`);
+    return 64;
+  }
+  const s = await openSession(file, a, io, color);
+  if (typeof s === "number") return s;
+  const unknown = unknownStages(s, a);
+  if (unknown.length) {
+    io.stderr(`stagecraft ${command}: no stage named ${unknown.map((u) => `'${u}'`).join(", ")}\n`);
+    return 64;
+  }
+  return s;
+}

@@ -145,8 +145,9 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
       fingerprint,
       record,
       inputs: node.inputs.map((x) => ir.nodes.get(x)?.name ?? x),
-      where: st === "run" ? (node.kind === "stage" ? env.executor : "local") : st === "cached" ? "cache" : "none",
-      resources: node.resources,
+      // On Slurm a data transform runs inside the job of the stage that reads it.
+      where: st === "run" ? env.executor : st === "cached" ? "cache" : "none",
+      resources: node.kind === "stage" ? mergeResources(ir.pipeline.resources, node.resources) : null,
       cost: c,
       ...(lrValue !== undefined && node.kind === "stage" ? { lr: sparkline(lrValue, c.steps ?? 100) } : {}),
       span: node.span,
@@ -168,6 +169,13 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
       gpuHours: willRun.reduce((s, n) => s + (n.cost.gpuHours ?? 0), 0),
     },
   };
+}
+
+/** A stage's resources over the pipeline's defaults, key by key. */
+function mergeResources(defaults: Canon, own: Canon): Canon {
+  const rec = (v: Canon): Record<string, Canon> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, Canon>) : {});
+  const merged = { ...rec(defaults), ...rec(own) };
+  return Object.keys(merged).length ? merged : null;
 }
 
 function commandOutputs(ir: Ir): Set<string> {

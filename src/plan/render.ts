@@ -23,6 +23,20 @@ function flops(n: number): string {
   return n >= 1e21 ? `${(n / 1e21).toFixed(1)} ZFLOP` : n >= 1e18 ? `${(n / 1e18).toFixed(1)} EFLOP` : n >= 1e15 ? `${(n / 1e15).toFixed(1)} PFLOP` : `${(n / 1e12).toFixed(1)} TFLOP`;
 }
 
+/** `(partition gpu, 8 GPUs, time 24:00:00)`. */
+function resourcesText(r: PlannedNode["resources"]): string {
+  if (!r || typeof r !== "object" || Array.isArray(r)) return "";
+  const o = r as Record<string, unknown>;
+  const parts = [
+    o["partition"] !== undefined ? `partition ${String(o["partition"])}` : "",
+    o["gpus"] !== undefined ? `${String(o["gpus"])} GPU${o["gpus"] === 1 ? "" : "s"}` : "",
+    o["cpus"] !== undefined ? `${String(o["cpus"])} CPUs` : "",
+    o["mem"] !== undefined ? `mem ${String(o["mem"])}` : "",
+    o["time"] !== undefined ? `time ${String(o["time"])}` : "",
+  ].filter(Boolean);
+  return parts.length ? ` (${parts.join(", ")})` : "";
+}
+
 function duration(s: number): string {
   if (s < 1) return "<1 s";
   if (s < 120) return `${Math.round(s)} s`;
@@ -54,7 +68,8 @@ export function renderPlan(plan: Plan, opts: { color: boolean; all?: boolean }):
     const head = `${paint(c, m.color, `${m.sym} ${m.word.padEnd(8)}`)} ${name} ${paint(c, "dim", kind)}`;
     const cost = costText(n);
     const lr = n.lr ? `  lr ${n.lr}` : "";
-    lines.push(`${head} ${cost}${lr}`.trimEnd());
+    const where = n.status === "run" && n.where === "slurm" && n.kind === "stage" ? `  on slurm${resourcesText(n.resources)}` : "";
+    lines.push(`${head} ${cost}${lr}${where}`.trimEnd());
     if (n.status === "run" || n.status === "blocked" || n.status === "skipped") {
       for (const r of n.reasons.slice(0, 6)) lines.push(`    ${paint(c, "cyan", "why:")} ${r}`);
       if (n.reasons.length > 6) lines.push(`    ${paint(c, "cyan", "why:")} ... and ${n.reasons.length - 6} more`);
