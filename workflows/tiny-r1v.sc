@@ -60,7 +60,7 @@ stage pre_reasoner : pretrain {
   model = reasoner
   data = arith
   context = 128
-  steps = 400
+  steps = 300
   lr = pre_lr
 }
 

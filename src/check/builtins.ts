@@ -194,7 +194,10 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
 /** Built-in synthetic generators and the row fields they produce. */
 export const GENERATORS: Readonly<Record<string, { readonly fields: readonly string[]; readonly doc: string }>> = {
   glyphs: { fields: ["id", "image", "label"], doc: "small images of digit glyphs with their class, for pretraining a vision encoder" },
-  arith_text: { fields: ["id", "question", "answer", "rationale"], doc: "text-only arithmetic word problems with worked steps, for pretraining the LMs" },
+  arith_text: {
+    fields: ["id", "question", "answer", "rationale", "image_text"],
+    doc: "text-only arithmetic word problems with worked steps, for pretraining the LMs; half ask about \"the digit\", written in image_text (the image slot)",
+  },
   visual_arith: {
     fields: ["id", "image", "question", "answer", "rationale", "quality", "clarity", "difficulty"],
     doc: "an image of digits plus a question that needs a step of reasoning over them; answer in \\boxed{}",

@@ -12,7 +12,11 @@ import { drawGlyph, gaussian } from "./glyphs.js";
  *
  * - glyphs: `image` (8×8 grey, flat, row-major, values in [0, 1]), `label` (the digit, a number).
  * - arith_text: `question` ("3 + 4 * 2 = ?" or "What is 7 plus 3, times 2?"), `rationale`
- *   ("<think>4 * 2 = 8, 3 + 8 = 11</think>"), `answer` ("11", a string of digits).
+ *   ("<think>4 * 2 = 8, 3 + 8 = 11</think>"), `answer` ("11", a string of digits), `image_text`
+ *   ("" here). Half the rows are visual_arith's questions as text: the question asks about "the
+ *   digit", `image_text` writes it once per patch of an 8×8 image cut in 4×4 patches ("7777"), and
+ *   the rationale starts "digit 7" as visual_arith's does. LM pretraining puts image_text in the
+ *   image slot (see runtime/train/stages/examples.ts), so the LM learns to read that slot.
  * - visual_arith: one digit drawn in an 8×8 `image` (what `vision_encoder(image: 8, patch: 4)`
  *   reads); the `question` asks about "the digit" ("How much is the digit plus 3, times 2?"), the
  *   other numbers are in the text; `rationale` "<think>digit 7, 7 + 3 = 10, 10 * 2 = 20</think>";
@@ -40,9 +44,18 @@ const glyphRow: RowMaker = (rand, id) => {
   return { id, image, label };
 };
 
+/** Patches of `vision_encoder(image: 8, patch: 4)`, the encoder for these 8×8 images: image_text writes the digit once per patch. */
+export const IMAGE_SLOT_PATCHES = 4;
+
 const arithRow: RowMaker = (rand, id) => {
+  if (rand() < 0.5) {
+    // The visual task as text: the digit in the image slot, the question about "the digit".
+    const digit = Math.floor(rand() * 10);
+    const p = wordedProblem(rand, digit, "the digit");
+    return { id, question: p.question, rationale: thinkText([`digit ${digit}`], p.steps), answer: String(p.answer), image_text: String(digit).repeat(IMAGE_SLOT_PATCHES) };
+  }
   const p = rand() < 0.5 ? symbolicProblem(rand) : wordedProblem(rand, Math.floor(rand() * 10));
-  return { id, question: p.question, rationale: thinkText([], p.steps), answer: String(p.answer) };
+  return { id, question: p.question, rationale: thinkText([], p.steps), answer: String(p.answer), image_text: "" };
 };
 
 /** Image noise of visual_arith rows: from nearly clean to barely legible. */

@@ -26,8 +26,10 @@ export function imageSlotText(row: Row): string {
 }
 
 export function completionText(row: Row): string {
-  const why = text(row["cot"]) || text(row["rationale"]);
-  return `${why ? `<think>${why}</think> ` : ""}\\boxed{${text(row["answer"])}}`;
+  const why = (text(row["cot"]) || text(row["rationale"])).trim();
+  // Generated rationales may carry their <think> tags already: never wrap them twice.
+  const think = !why ? "" : why.startsWith("<think>") ? `${why} ` : `<think>${why}</think> `;
+  return `${think}\\boxed{${text(row["answer"])}}`;
 }
 
 /** The answer inside the last `\boxed{...}` of a completion (braces nest), or undefined. */

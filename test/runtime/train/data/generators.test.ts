@@ -93,6 +93,20 @@ describe("text", () => {
     expect(rows.some((r) => /^\d[ \d+*-]*= \?$/.test(str(r["question"])))).toBe(true);
     expect(rows.some((r) => /plus|times/.test(str(r["question"])))).toBe(true);
   });
+
+  it("arith_text: about half the rows are the visual task as text, the digit in the image slot once per patch", () => {
+    const rows = rowsOf("arith_text", 1000, 4);
+    const visual = rows.filter((r) => str(r["image_text"]) !== "");
+    expect(visual.length).toBeGreaterThan(400);
+    expect(visual.length).toBeLessThan(600);
+    for (const r of visual) {
+      const d = str(r["image_text"])[0]!;
+      expect(str(r["image_text"])).toBe(d.repeat(4));
+      expect(str(r["question"])).toMatch(/the digit/i);
+      expect(str(r["rationale"]).startsWith(`<think>digit ${d}, `)).toBe(true);
+    }
+    expect(rows.filter((r) => str(r["image_text"]) === "").every((r) => !/the digit/i.test(str(r["question"])))).toBe(true);
+  });
 });
 
 describe("images", () => {

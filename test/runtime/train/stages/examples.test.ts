@@ -63,3 +63,11 @@ describe("data order and steps", () => {
     expect(totalSteps(node({}), 100)).toBe(13);
   });
 });
+
+describe("completion text", () => {
+  it("wraps a rationale in think tags once, whether or not it already has them", () => {
+    expect(completionText({ rationale: "7 + 3 = 10", answer: "10" })).toBe("<think>7 + 3 = 10</think> \\boxed{10}");
+    expect(completionText({ rationale: "<think>7 + 3 = 10</think>", answer: "10" })).toBe("<think>7 + 3 = 10</think> \\boxed{10}");
+    expect(completionText({ answer: "10" })).toBe("\\boxed{10}");
+  });
+});
