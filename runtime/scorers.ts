@@ -1,10 +1,9 @@
 import type { Canon } from "../src/ir/ir.js";
+import { obj, str } from "../src/ir/read.js";
 import { commandScorer } from "./data/command-scorer.js";
 import type { Scorer } from "./data/ops.js";
 import { RULES, ruleScorer } from "./train/data/rule-scorers.js";
 
-const obj = (v: Canon | undefined): Record<string, Canon> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, Canon>) : {});
-const str = (v: Canon | undefined, d = ""): string => (typeof v === "string" ? v : d);
 
 /**
  * A scorer or judge from its canonical form: `command("python", "x.py", env: {...})`, run through the

@@ -2,9 +2,9 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import type { Canon, IrNode, NodeId } from "../../src/ir/ir.js";
+import { obj } from "../../src/ir/read.js";
 import type { NodeOutcome, NodeRunner, RunnerContext } from "../runner.js";
 
-const obj = (v: Canon | undefined): Record<string, Canon> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, Canon>) : {});
 
 /** Environment variable names for inputs: STAGECRAFT_INPUT_<NAME>. */
 function envName(name: string): string {

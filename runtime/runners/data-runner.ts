@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Canon, IrNode, NodeId } from "../../src/ir/ir.js";
+import { num, obj, str } from "../../src/ir/read.js";
 import type { RowExpr } from "../../src/ir/row-expr.js";
 import type { OnError } from "../data/jsonl.js";
 import type { OpResult } from "../data/op-common.js";
@@ -8,9 +9,6 @@ import { GENERATOR_NAMES, writeGenerated } from "../train/data/generators.js";
 import { scorerOf } from "../scorers.js";
 import type { NodeOutcome, NodeRunner, RunnerContext } from "../runner.js";
 
-const obj = (v: Canon | undefined): Record<string, Canon> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, Canon>) : {});
-const str = (v: Canon | undefined, d = ""): string => (typeof v === "string" ? v : d);
-const num = (v: Canon | undefined, d = 0): number => (typeof v === "number" ? v : d);
 
 /** The rows file of an input: a source is read in place, anything else from the store. */
 function inputFile(ctx: RunnerContext, id: NodeId): { file: string; onError: OnError } {
@@ -41,20 +39,20 @@ export const dataRunner: NodeRunner = {
         if (!GENERATOR_NAMES.includes(generator)) throw new Error(`there is no built-in generator "${generator}" (the generators are ${GENERATOR_NAMES.join(", ")})`);
         // A seed left out means the pipeline's, which the fingerprint already holds for this kind.
         const seed = typeof p["seed"] === "number" ? p["seed"] : ctx.ir.pipeline.seed;
-        r = { rows: await writeGenerated(generator, num(p["rows"]), seed, out), skipped: 0, badLines: [] };
+        r = { rows: await writeGenerated(generator, num(p["rows"], 0), seed, out), skipped: 0, badLines: [] };
         break;
       }
       case "where":
         r = await where(a!.file, out, p["predicate"] as unknown as RowExpr, opts);
         break;
       case "take":
-        r = p["fraction"] !== undefined ? await takeFraction(a!.file, out, num(p["fraction"]), opts) : await take(a!.file, out, num(p["n"]), opts);
+        r = p["fraction"] !== undefined ? await takeFraction(a!.file, out, num(p["fraction"], 0), opts) : await take(a!.file, out, num(p["n"], 0), opts);
         break;
       case "top":
-        r = await top(a!.file, out, num(p["n"]), str(p["by"]), opts);
+        r = await top(a!.file, out, num(p["n"], 0), str(p["by"]), opts);
         break;
       case "sample":
-        r = await sample(a!.file, out, num(p["n"]), num(p["seed"]), opts);
+        r = await sample(a!.file, out, num(p["n"], 0), num(p["seed"], 0), opts);
         break;
       case "dedupe":
         r = await dedupe(a!.file, out, str(p["by"]), opts);

@@ -16,18 +16,21 @@ export function runCheck(opts: CheckOptions, io: CliIO, host: SourceHost): numbe
   const all: Record<string, unknown>[] = [];
   const texts = new Map<string, string>();
   const diags: Diagnostic[] = [];
+  const seen = new Set<string>();
   for (const file of opts.files) {
-    if (host.read(file) === undefined) {
+    const result = checkFile(file, host);
+    // No source for the entry file means it could not be read (missing, a directory, no permission).
+    if (!result.sources.has(file)) {
       io.stderr(`stagecraft: cannot read '${file}'\n`);
       errors++;
       continue;
     }
-    const result = checkFile(file, host);
     for (const [k, v] of result.sources) texts.set(k, v);
     for (const d of result.diagnostics) {
-      const key = `${d.code}${d.span.file}${d.span.start}${d.message}`;
+      const key = `${d.code}\0${d.span.file}\0${d.span.start}\0${d.message}`;
       // An imported file checked twice reports its problems once.
-      if (diags.some((x) => `${x.code}${x.span.file}${x.span.start}${x.message}` === key)) continue;
+      if (seen.has(key)) continue;
+      seen.add(key);
       diags.push(d);
     }
   }

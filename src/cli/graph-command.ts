@@ -17,7 +17,7 @@ export async function runGraph(a: Args, io: CliIO, color: boolean): Promise<numb
   }
   const r = checkFile(file, fsHost);
   if (!r.program) {
-    io.stderr(fsHost.read(file) === undefined ? `stagecraft: cannot read '${file}'\n` : renderDiagnostics(r.diagnostics, { text: (f) => r.sources.get(f) }, { color }));
+    io.stderr(!r.sources.has(file) ? `stagecraft: cannot read '${file}'\n` : renderDiagnostics(r.diagnostics, { text: (f) => r.sources.get(f) }, { color }));
     return EXIT.errors;
   }
   const ir = lower(r.program, (f) => r.sources.get(f) ?? "");

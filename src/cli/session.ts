@@ -32,7 +32,8 @@ export function cacheDir(a: Args, io: CliIO): string {
 /** Checks and lowers a pipeline file and opens the cache; on any problem, prints it and returns an exit code. */
 export async function openSession(file: string, a: Args, io: CliIO, color: boolean): Promise<Session | number> {
   const result = checkFile(file, fsHost);
-  if (fsHost.read(file) === undefined) {
+  // checkFile reads nothing it cannot open: no source for the entry file means it was unreadable.
+  if (!result.sources.has(file)) {
     io.stderr(`stagecraft: cannot read '${file}'\n`);
     return 1;
   }

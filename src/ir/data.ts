@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Expr, ExprOf, Transform } from "../syntax/ast.js";
 import type { Canon, NodeId } from "./ir.js";
 import type { LowerScope, Lowerer } from "./lower.js";
+import { obj } from "./read.js";
 import { lowerRow } from "./rows.js";
 
 /** How a data expression is named in plans: its source text, whitespace collapsed. */
@@ -119,7 +120,7 @@ function lowerStep(l: Lowerer, step: Transform, input: NodeId, sc: LowerScope, n
     case "score": {
       const fields = args.map((a) => {
         const v = l.value(a.value, sc);
-        const rec = v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, Canon>) : {};
+        const rec = obj(v);
         return "output" in rec ? { field: a.name ?? "", scorer: rec["scorer"] ?? null, output: rec["output"] ?? null } : { field: a.name ?? "", scorer: v, output: null };
       });
       return l.addData("score", { fields }, [input], name, step.span);

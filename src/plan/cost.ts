@@ -1,4 +1,5 @@
 import type { Canon, Ir, IrNode, NodeId } from "../ir/ir.js";
+import { numOr, obj } from "../ir/read.js";
 
 /**
  * Cost estimates by the standard formulas: a forward pass is 2·N FLOPs per token; training every
@@ -37,8 +38,6 @@ export function peakFlops(ir: Ir): number | undefined {
   return PEAK.find(([re]) => re.test(c?.gpu ?? ""))?.[1];
 }
 
-const obj = (v: Canon | undefined): Record<string, Canon> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, Canon>) : {});
-const num = (v: Canon | undefined): number | undefined => (typeof v === "number" ? v : undefined);
 
 export class CostModel {
   private readonly rows = new Map<NodeId, number | undefined>();
@@ -70,7 +69,7 @@ export class CostModel {
       this.tpr.set(node.id, node.estimate?.tokensPerRow ?? inTpr);
       if (node.op === "distill") {
         const n = this.params(p["teacher"]);
-        const gen = num(p["max_new_tokens"]) ?? 256;
+        const gen = numOr(p["max_new_tokens"]) ?? 256;
         return this.withFlops({ ...(rows !== undefined ? { rows } : {}), ...(n !== undefined ? { params: n } : {}) }, n !== undefined && rows !== undefined ? 2 * n * rows * gen : undefined, rows !== undefined ? rows * gen : undefined);
       }
       return rows !== undefined ? { rows } : {};
@@ -79,8 +78,8 @@ export class CostModel {
   }
 
   private dataRows(node: IrNode, p: Record<string, Canon>, inRows: number | undefined): number | undefined {
-    const n = num(p["n"]);
-    const frac = num(p["fraction"]);
+    const n = numOr(p["n"]);
+    const frac = numOr(p["fraction"]);
     switch (node.op) {
       case "jsonl":
       case "synthetic":
@@ -108,7 +107,7 @@ export class CostModel {
   private stageCost(node: IrNode, p: Record<string, Canon>): Cost {
     const dataId = obj(p["data"])["data"];
     const rows = typeof dataId === "string" ? this.rows.get(dataId as NodeId) : undefined;
-    const tpr = typeof dataId === "string" ? (this.tpr.get(dataId as NodeId) ?? num(p["context"])) : undefined;
+    const tpr = typeof dataId === "string" ? (this.tpr.get(dataId as NodeId) ?? numOr(p["context"])) : undefined;
     let n = this.params(p["from"] ?? p["model"]);
     if (node.op === "swap") {
       const rep = obj(p["replace"]);
@@ -118,10 +117,10 @@ export class CostModel {
     }
     this.modelN.set(node.id, n);
     const base: Cost = { ...(rows !== undefined ? { rows } : {}), ...(n !== undefined ? { params: n } : {}) };
-    const epochs = num(p["epochs"]) ?? 1;
-    const batch = num(p["batch"]) ?? 8;
-    const steps = num(p["steps"]) ?? (rows !== undefined ? Math.max(1, Math.ceil((rows * epochs) / batch)) : undefined);
-    const tokens = num(p["steps"]) !== undefined ? (steps ?? 0) * batch * (tpr ?? num(p["context"]) ?? 2048) : rows !== undefined && tpr !== undefined ? rows * tpr * epochs : undefined;
+    const epochs = numOr(p["epochs"]) ?? 1;
+    const batch = numOr(p["batch"]) ?? 8;
+    const steps = numOr(p["steps"]) ?? (rows !== undefined ? Math.max(1, Math.ceil((rows * epochs) / batch)) : undefined);
+    const tokens = numOr(p["steps"]) !== undefined ? (steps ?? 0) * batch * (tpr ?? numOr(p["context"]) ?? 2048) : rows !== undefined && tpr !== undefined ? rows * tpr * epochs : undefined;
     const withSteps = steps !== undefined ? { ...base, steps } : base;
     switch (node.op) {
       case "sft":
@@ -131,13 +130,13 @@ export class CostModel {
         return this.withFlops(withSteps, n !== undefined && tokens !== undefined ? (allTrained ? 6 : 4) * n * tokens : undefined, tokens);
       }
       case "eval": {
-        const gen = num(p["max_new_tokens"]) ?? 256;
+        const gen = numOr(p["max_new_tokens"]) ?? 256;
         const t = rows !== undefined ? rows * ((tpr ?? 0) + gen) : undefined;
         return this.withFlops(base, n !== undefined && t !== undefined ? 2 * n * t : undefined, t);
       }
       case "grpo": {
-        const group = num(p["group"]) ?? 8;
-        const gen = num(p["max_completion"]) ?? 256;
+        const group = numOr(p["group"]) ?? 8;
+        const gen = numOr(p["max_completion"]) ?? 256;
         const t = rows !== undefined ? rows * epochs * group * ((tpr ?? 0) + gen) : undefined;
         const genTokens = rows !== undefined ? rows * epochs * group * gen : undefined;
         const flops = n !== undefined && t !== undefined && genTokens !== undefined ? 2 * n * genTokens + 4 * n * t : undefined;

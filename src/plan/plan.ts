@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Span } from "../diagnostics/span.js";
 import type { Canon, Ir, IrNode, NodeId } from "../ir/ir.js";
+import { obj } from "../ir/read.js";
 import { sparkline } from "../ir/schedule.js";
 import { CostModel, type Cost } from "./cost.js";
 import { explainChange } from "./explain.js";
@@ -173,8 +174,7 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
 
 /** A stage's resources over the pipeline's defaults, key by key. */
 function mergeResources(defaults: Canon, own: Canon): Canon {
-  const rec = (v: Canon): Record<string, Canon> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, Canon>) : {});
-  const merged = { ...rec(defaults), ...rec(own) };
+  const merged = { ...obj(defaults), ...obj(own) };
   return Object.keys(merged).length ? merged : null;
 }
 

@@ -3,14 +3,13 @@ import { createReadStream } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Canon, IrNode, NodeId } from "../../../src/ir/ir.js";
+import { num, obj, str } from "../../../src/ir/read.js";
 import type { RunnerContext } from "../../runner.js";
 
 /** Reading a stage's canonical params: every accessor takes the value as lowering left it. */
 export type Params = Readonly<Record<string, Canon>>;
 
-export const obj = (v: Canon | undefined): Params => (v && typeof v === "object" && !Array.isArray(v) ? (v as Params) : {});
-export const num = (v: Canon | undefined, d: number): number => (typeof v === "number" ? v : d);
-export const str = (v: Canon | undefined, d = ""): string => (typeof v === "string" ? v : d);
+export { num, obj, str };
 export const list = (v: Canon | undefined): readonly Canon[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 
 /** The node a `{stage: id}` or `{data: id}` reference names. */
