@@ -73,13 +73,16 @@ export class DecoderLm implements Part {
     let x: tf.Tensor = prefix ? tf.concat([prefix, tok], 1) : tok;
     x = tf.add(x, tf.slice(this.params.get("pos"), [0, 0], [len, width]));
     const mask = causalMask(len);
-    for (let i = 0; i < this.config.layers; i++) x = this.#block(x, i, mask);
-    const p = (n: string): tf.Variable => this.params.get(n);
-    const out = layerNorm(pre ? tf.slice(x, [0, pre, 0], [b, t, width]) : x, p("ln.g"), p("ln.b"));
-    return linear(out, p("head.w"), p("head.b")) as tf.Tensor3D;
+    for (let i = 0; i < this.config.layers; i++) x = this.block(x, i, mask).out;
+    return this.head(pre ? tf.slice(x, [0, pre, 0], [b, t, width]) : x) as tf.Tensor3D;
   }
 
-  #block(x: tf.Tensor, i: number, mask: tf.Tensor2D): tf.Tensor {
+  /**
+   * One transformer block over x [B, L, W]. With `past` (keys and values [B·H, S, dh] of earlier
+   * positions) the new keys and values are appended after them and `mask` is [B·H or 1, L, S + L];
+   * the keys and values of all positions come back for the next call.
+   */
+  block(x: tf.Tensor, i: number, mask: tf.Tensor, past?: KeyValues): { out: tf.Tensor } & KeyValues {
     const p = (n: string): tf.Variable => this.params.get(`blocks.${i}.${n}`);
     const [b, len, w] = x.shape as [number, number, number];
     const h = this.config.heads;
@@ -89,14 +92,27 @@ export class DecoderLm implements Part {
     const split = (m: string): tf.Tensor3D =>
       tf.reshape(tf.transpose(tf.reshape(linear(a, p(`attn.${m}.w`)), [b, len, h, dh]), [0, 2, 1, 3]), [b * h, len, dh]);
     const q = split("q");
-    const k = split("k");
-    const v = split("v");
+    const k = past ? tf.concat([past.k, split("k")], 1) : split("k");
+    const v = past ? tf.concat([past.v, split("v")], 1) : split("v");
     const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), mask));
     const o = tf.reshape(tf.transpose(tf.reshape(tf.matMul(att, v), [b, h, len, dh]), [0, 2, 1, 3]), [b, len, w]);
     const x1 = tf.add(x, linear(o, p("attn.o.w"), p("attn.o.b")));
     const c = layerNorm(x1, p("ln2.g"), p("ln2.b"));
-    return tf.add(x1, linear(gelu(linear(c, p("mlp.fc.w"), p("mlp.fc.b"))), p("mlp.proj.w"), p("mlp.proj.b")));
+    const out = tf.add(x1, linear(gelu(linear(c, p("mlp.fc.w"), p("mlp.fc.b"))), p("mlp.proj.w"), p("mlp.proj.b")));
+    return { out, k, v };
   }
+
+  /** Final layer norm and output head: logits over the vocabulary for hidden states [..., W]. */
+  head(x: tf.Tensor): tf.Tensor {
+    const p = (n: string): tf.Variable => this.params.get(n);
+    return linear(layerNorm(x, p("ln.g"), p("ln.b")), p("head.w"), p("head.b"));
+  }
+}
+
+/** Keys and values of one layer, [B·H, positions, dh]. */
+export interface KeyValues {
+  readonly k: tf.Tensor3D;
+  readonly v: tf.Tensor3D;
 }
 
 /** [L, L] additive mask: 0 where a position may attend (itself and earlier), −1e9 after it. */

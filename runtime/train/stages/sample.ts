@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { seededRandom } from "../../data/prng.js";
 import { tokenizer } from "../models/index.js";
+import { IncrementalDecoder } from "../models/incremental.js";
 import type { Model } from "./artifact.js";
 import { imageBatch, promptText } from "./examples.js";
 import { derivedSeed, type Row } from "./params.js";
@@ -69,7 +70,10 @@ export function drawToken(logp: Float64Array, u: number, greedy: boolean): numbe
   return best; // u landed in the rounding gap above the last cumulative sum
 }
 
-/** Completions of each row's prompt, up to `maxNew` tokens or <eos>. */
+/**
+ * Completions of each row's prompt, up to `maxNew` tokens or <eos>, decoded incrementally over a
+ * key/value cache (see models/incremental.ts).
+ */
 export function sampleCompletions(model: Model, rows: readonly Row[], o: SampleOptions): Sampled[] {
   const c = model.composed();
   const lm = c?.lm ?? model.only("decoder_lm");
@@ -86,19 +90,13 @@ export function sampleCompletions(model: Model, rows: readonly Row[], o: SampleO
     const logps = batch.map((): number[] => []);
     const rands = batch.map((_, r) => seededRandom(derivedSeed(o.seed, `sample:${at + r}`)));
     const done = seqs.map((s) => s.length >= room);
-    const imgs = c ? imageBatch(batch, c.encoder.config.image, o.where) : undefined;
+    const prefix = c ? tf.tidy(() => c.prefix(imageBatch(batch, c.encoder.config.image, o.where))) : undefined;
+    const { decoder, logits: first } = IncrementalDecoder.start(lm, seqs, prefix);
+    prefix?.dispose();
     try {
+      let logits = first;
       for (let k = 0; k < o.maxNew && done.some((d) => !d); k++) {
-        const len = Math.max(...seqs.map((s) => s.length));
-        const ids = new Int32Array(batch.length * len);
-        seqs.forEach((s, r) => ids.set(s, r * len));
-        const last = Int32Array.from(seqs, (s, r) => r * len + s.length - 1);
-        // Only each row's last position comes back from the backend.
-        const logits = tf.tidy(() => {
-          const t = tf.tensor2d(ids, [batch.length, len], "int32");
-          const all = c && imgs ? c.logits(imgs, t) : lm.logits(t);
-          return tf.gather(tf.reshape(all, [-1, vocab]), tf.tensor1d(last, "int32")).dataSync() as Float32Array;
-        });
+        if (k > 0) logits = decoder.step(seqs.map((s) => s.at(-1)!));
         seqs.forEach((s, r) => {
           if (done[r]) return;
           const row = logits.subarray(r * vocab, (r + 1) * vocab);
@@ -112,7 +110,7 @@ export function sampleCompletions(model: Model, rows: readonly Row[], o: SampleO
         });
       }
     } finally {
-      imgs?.dispose();
+      decoder.dispose();
     }
     seqs.forEach((s, r) => {
       const ids = s.slice(starts[r]);
