@@ -38,3 +38,107 @@ export function pickBackend(requested: string | undefined): { ok: true; name: st
   const best = BACKENDS.find((b) => b.packages.every(installed));
   return { ok: true, name: best?.name ?? "none" };
 }
+
+/** What a WebGPU probe found: whether there is an adapter, and whether it is a real GPU. */
+export interface GpuProbe {
+  readonly adapter: boolean;
+  /** False for software renderers (Mesa's lavapipe/llvmpipe, SwiftShader) and fallback adapters. */
+  readonly hardware: boolean;
+  readonly description: string;
+}
+
+const SOFTWARE = /llvmpipe|lavapipe|swiftshader|software/i;
+
+interface AdapterLike {
+  readonly info?: { readonly vendor?: string; readonly architecture?: string; readonly device?: string; readonly description?: string };
+  readonly isFallbackAdapter?: boolean;
+}
+
+/**
+ * Makes `navigator.gpu` exist in Node (Dawn, through the `webgpu` package), as
+ * @tensorflow/tfjs-backend-webgpu expects before it is imported. Returns it, or throws when the
+ * package cannot load.
+ */
+export async function installNavigatorGpu(): Promise<{ requestAdapter(): Promise<unknown> }> {
+  const g = globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } };
+  if (g.navigator?.gpu) return g.navigator.gpu;
+  // libwayland complains on stderr when there is no runtime directory; give it a private one.
+  if (!process.env["XDG_RUNTIME_DIR"]) {
+    const { mkdirSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const dir = `${tmpdir()}/stagecraft-xdg-${process.getuid?.() ?? "user"}`;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env["XDG_RUNTIME_DIR"] = dir;
+  }
+  const name = "webgpu";
+  const webgpu = (await import(name)) as { create(flags: string[]): unknown; globals: object };
+  Object.assign(globalThis, webgpu.globals);
+  if (!g.navigator) Object.defineProperty(globalThis, "navigator", { value: {}, writable: true, configurable: true });
+  Object.defineProperty(g.navigator, "gpu", { value: webgpu.create([]), configurable: true });
+  return g.navigator!.gpu!;
+}
+
+let probed: Promise<GpuProbe> | undefined;
+
+/** The probe, run in a child process: Dawn writes its driver complaints straight to stderr. */
+const PROBE = `
+const webgpu = await import(process.argv[1]);
+Object.assign(globalThis, webgpu.globals);
+const a = await webgpu.create([]).requestAdapter();
+const i = a?.info ?? {};
+console.log(JSON.stringify(a ? { adapter: true, fallback: !!a.isFallbackAdapter, text: [i.description, i.device, i.vendor, i.architecture].filter(Boolean).join(", ") } : { adapter: false }));
+process.exit(0);
+`;
+
+/**
+ * Asks Dawn for an adapter once per process, in a child process whose stderr is dropped. Never
+ * throws: a failure is "no adapter".
+ */
+export function probeWebgpu(): Promise<GpuProbe> {
+  probed ??= (async (): Promise<GpuProbe> => {
+    try {
+      const { execFile } = await import("node:child_process");
+      const { pathToFileURL } = await import("node:url");
+      const entry = pathToFileURL(require.resolve("webgpu")).href;
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ["--input-type=module", "-e", PROBE, entry], { timeout: 20_000, env: { ...process.env, XDG_RUNTIME_DIR: process.env["XDG_RUNTIME_DIR"] ?? "" } }, (err, stdout) =>
+          err ? reject(err) : resolve(stdout),
+        ),
+      );
+      const r = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as { adapter?: boolean; fallback?: boolean; text?: string };
+      if (!r.adapter) return { adapter: false, hardware: false, description: "no WebGPU adapter (no GPU with a Vulkan driver Dawn accepts)" };
+      const description = r.text || "unnamed adapter";
+      return { adapter: true, hardware: !r.fallback && !SOFTWARE.test(description), description };
+    } catch (e) {
+      return { adapter: false, hardware: false, description: `webgpu could not load: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}` };
+    }
+  })();
+  return probed;
+}
+
+/**
+ * The backend a run will use. Like `pickBackend`, but in auto mode webgpu counts only on a real
+ * GPU: a software adapter (Mesa's lavapipe on a machine without a GPU) is slower than wasm, so it is
+ * used only when asked for by name. `training` false (a pipeline without training or generation)
+ * skips the probe, which loads the GPU driver.
+ */
+export async function resolveBackend(requested: string | undefined, training = true): Promise<{ ok: true; name: string; skipped: string[] } | { ok: false; error: string }> {
+  if (requested && requested !== "auto") {
+    const r = pickBackend(requested);
+    return r.ok ? { ...r, skipped: [] } : r;
+  }
+  const skipped: string[] = [];
+  for (const b of BACKENDS) {
+    if (!b.packages.every(installed)) continue;
+    if (b.name === "webgpu") {
+      if (!training) continue;
+      const p = await probeWebgpu();
+      if (!p.hardware) {
+        skipped.push(`webgpu: ${p.adapter ? `only a software adapter (${p.description})` : p.description}`);
+        continue;
+      }
+    }
+    return { ok: true, name: b.name, skipped };
+  }
+  return { ok: true, name: "none", skipped };
+}

@@ -12,7 +12,7 @@ pipeline tiny_r1v {
 
 # ---- Models ------------------------------------------------------------------------------------
 # Two LMs of the same width, so the adapter fits both, as Qwen2.5-32B and R1-Distill-32B do.
-model enc = vision_encoder(image: 8, patch: 4, width: 32, classes: 10)
+model enc = vision_encoder(image: 8, patch: 4, width: 32, layers: 2, classes: 10)
 model direct = decoder_lm(width: 64, layers: 2, heads: 4, context: 128)  # stand-in: answers directly
 model reasoner = decoder_lm(width: 64, layers: 2, heads: 4, context: 128)  # reasoner: pretrained twice as long
 model adapter = mlp(in: enc.width, out: direct.width, layers: 2)  # the only part trained after pretraining
@@ -20,7 +20,9 @@ model adapter = mlp(in: enc.width, out: direct.width, layers: 2)  # the only par
 # ---- Data --------------------------------------------------------------------------------------
 dataset glyphs = synthetic("glyphs", rows: 2K, seed: 11)  # digit images with their class
 dataset arith = synthetic("arith_text", rows: 2K, seed: 12)  # text arithmetic with worked steps
-dataset va = synthetic("visual_arith", rows: 300, seed: 13)  # D: image + question, answer in \boxed{}
+dataset arith_direct = synthetic("arith_text", rows: 2K, seed: 12, rationale: false)  # the same, answers only
+dataset va = synthetic("visual_arith", rows: 1K, seed: 13)  # D: image + question, answer in \boxed{}
+dataset va_direct = synthetic("visual_arith", rows: 1K, seed: 13, rationale: false)  # D as the stand-in answers
 dataset va_cot = synthetic("visual_arith", rows: 100, seed: 14)  # stands in for the 40K CoT samples
 dataset heldout = synthetic("visual_arith", rows: 100, seed: 99)  # never trained on
 
@@ -32,7 +34,7 @@ scorer qdam = rule("qdam")  # writes s_v, s_t
 scorer vtia = rule("vtia")  # writes s_i
 
 defaults eval {
-  max_new_tokens = 80  # targets run 60-70 characters; 48 cut them before \boxed{}
+  max_new_tokens = 56  # the reasoner's completions run about 45 characters
 }
 
 # ---- Pretraining: what the real recipe downloads ------------------------------------------------
@@ -46,13 +48,13 @@ stage pre_enc : pretrain {
   model = enc
   data = glyphs
   objective = "classify"
-  steps = 300
+  steps = 800
   batch = 32
   lr = pre_lr
 }
 stage pre_direct : pretrain {
   model = direct
-  data = arith
+  data = arith_direct
   context = 128
   steps = 500
   lr = pre_lr
@@ -68,7 +70,7 @@ stage pre_reasoner : pretrain {
 # ---- Adapter initialisation with the stand-in LM -----------------------------------------------
 # Stages train for a fixed number of steps rather than one epoch: at this size one epoch is only a
 # few dozen optimizer steps, and the adapter needs a few hundred at a higher rate than the recipe's.
-dataset va_judged = va | score(judged: judge_quality) | top(150, by: judged)
+dataset va_judged = va_direct | score(judged: judge_quality) | top(500, by: judged)
 
 schedule init = warmup(10%) then cosine(from: 3e-3, min: 3e-4)
 schedule refine = warmup(10%) then cosine(from: 1e-3, min: 1e-4)
@@ -83,7 +85,7 @@ defaults sft {
 
 stage init_full : sft {
   model = pre_enc >> adapter >> pre_direct
-  data = va
+  data = va_direct
   steps = 250
   lr = init
 }
@@ -134,13 +136,14 @@ dataset cot_0 = va_scored
     | distill(
         teacher: swap_llm,
         judge: answer_judge,
-        retries: 1,
-        max_new_tokens: 80,
+        retries: 2,
+        max_new_tokens: 56,
         repetition_penalty: min(
           2,
           exp(alpha * (1 - (s_v + beta * s_t + gamma * s_i) / (1 + beta + gamma)))
         )
       )
+    | where cot_accepted  # chains the judge rejected after every retry are dropped
 
 stage hybrid_0 : sft {
   from = swap_llm
@@ -167,13 +170,14 @@ for t in 1..4 {
       | distill(
           teacher: hybrid_{t-1},
           judge: answer_judge,
-          retries: 1,
-          max_new_tokens: 80,
+          retries: 2,
+          max_new_tokens: 56,
           repetition_penalty: min(
             2,
             exp(alpha * (1 - (s_v + beta * s_t + gamma * s_i) / (1 + beta + gamma)))
           )
         )
+      | where cot_accepted
 
   stage hybrid_{t} : sft {
     from = hybrid_{t-1}
@@ -199,7 +203,7 @@ stage rl : grpo {
   group = 4
   temperature = 1.0
   lr = 1e-4
-  max_completion = 80
+  max_completion = 56
   batch = 8
   steps = 20
   context = 128

@@ -39,7 +39,7 @@ export const dataRunner: NodeRunner = {
         if (!GENERATOR_NAMES.includes(generator)) throw new Error(`there is no built-in generator "${generator}" (the generators are ${GENERATOR_NAMES.join(", ")})`);
         // A seed left out means the pipeline's, which the fingerprint already holds for this kind.
         const seed = typeof p["seed"] === "number" ? p["seed"] : ctx.ir.pipeline.seed;
-        r = { rows: await writeGenerated(generator, num(p["rows"], 0), seed, out), skipped: 0, badLines: [] };
+        r = { rows: await writeGenerated(generator, num(p["rows"], 0), seed, out, { rationale: p["rationale"] !== false }), skipped: 0, badLines: [] };
         break;
       }
       case "where":

@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 // tfjs-core's Node bundle has no gradient functions (they are bundler-only ES modules); the union
 // package's bundle registers all of them, with the cpu backend. Without it every tf.grads fails.
 import "@tensorflow/tfjs";
-import { BACKENDS, pickBackend, type BackendName } from "../backend.js";
+import { installNavigatorGpu, pickBackend, probeWebgpu, resolveBackend, type BackendName } from "../backend.js";
 import { installWasmKernels, uninstallWasmKernels, wasmKernelsInstalled } from "./wasm-kernels.js";
 
 /**
@@ -25,6 +25,8 @@ export interface BackendInfo {
   readonly tfjsVersion: string;
   /** wasm only: SIMD binary in use, XNNPACK threads, whether the kernel fixes are registered. */
   readonly wasm?: { readonly simd: boolean; readonly threads: number; readonly kernelFixes: boolean };
+  /** webgpu only: the adapter it runs on. */
+  readonly adapter?: string;
   /** Backends tried first that could not start (auto mode only), with why. */
   readonly skipped: readonly string[];
 }
@@ -46,6 +48,8 @@ const TF_NAMES: Readonly<Record<TrainBackend, string>> = {
 
 const require = createRequire(import.meta.url);
 
+const BACKENDS_IN_ORDER: readonly TrainBackend[] = ["tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"];
+
 /** A module whose name TypeScript must not resolve: optional packages may be absent. */
 async function importOptional(name: string): Promise<Record<string, unknown>> {
   return (await import(name)) as Record<string, unknown>;
@@ -66,12 +70,7 @@ async function loadWasm(opts: BackendOptions): Promise<void> {
 
 async function loadWebgpu(): Promise<void> {
   // Node 20 has no navigator; tfjs-backend-webgpu reads navigator.gpu when it is imported.
-  const webgpu = await importOptional("webgpu");
-  const create = webgpu["create"] as (flags: string[]) => unknown;
-  Object.assign(globalThis, webgpu["globals"] as object);
-  const g = globalThis as { navigator?: { gpu?: unknown } };
-  if (!g.navigator) Object.defineProperty(globalThis, "navigator", { value: {}, writable: true, configurable: true });
-  if (!g.navigator!.gpu) Object.defineProperty(g.navigator, "gpu", { value: create([]), configurable: true });
+  await installNavigatorGpu();
   await importOptional("@tensorflow/tfjs-backend-webgpu");
 }
 
@@ -118,7 +117,8 @@ async function start(name: TrainBackend, opts: BackendOptions): Promise<BackendR
   // The cpu backend prints an advert for tfjs-node on its first write in Node; the run's log is ours.
   if (name === "cpu") (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   const wasm = name === "wasm" ? await wasmInfo() : undefined;
-  return { ok: true, value: { name, tfName, tfjsVersion: tf.version_core, ...(wasm ? { wasm } : {}), skipped: [] } };
+  const adapter = name === "webgpu" ? (await probeWebgpu()).description : undefined;
+  return { ok: true, value: { name, tfName, tfjsVersion: tf.version_core, ...(wasm ? { wasm } : {}), ...(adapter ? { adapter } : {}), skipped: [] } };
 }
 
 /**
@@ -132,12 +132,12 @@ export async function initBackend(requested?: TrainBackend | "auto", opts: Backe
     if (!picked.ok) return picked;
     return start(requested, opts);
   }
-  const best = pickBackend(undefined);
-  const from = BACKENDS.findIndex((b) => b.name === (best.ok ? best.name : ""));
-  const skipped: string[] = [];
-  for (const b of BACKENDS.slice(Math.max(0, from))) {
-    if (!pickBackend(b.name).ok) continue;
-    const r = await start(b.name, opts);
+  const best = await resolveBackend(undefined);
+  const skipped = best.ok ? [...best.skipped] : [];
+  const from = BACKENDS_IN_ORDER.indexOf(best.ok ? (best.name as TrainBackend) : "cpu");
+  for (const name of BACKENDS_IN_ORDER.slice(Math.max(0, from))) {
+    if (!pickBackend(name).ok || (name === "webgpu" && name !== (best.ok ? best.name : ""))) continue;
+    const r = await start(name, opts);
     if (r.ok) return { ok: true, value: { ...r.value, skipped } };
     skipped.push(r.error);
   }

@@ -92,11 +92,11 @@ export class AdamW {
    * Computes the gradients of `loss` with respect to this optimizer's variables only (frozen
    * weights get none) and applies one step. Returns the loss value with the step's figures.
    */
-  minimize(loss: () => tf.Scalar): StepInfo & { readonly loss: number } {
+  async minimize(loss: () => tf.Scalar): Promise<StepInfo & { readonly loss: number }> {
     const { value, grads } = tf.variableGrads(loss, [...this.#vars]);
     try {
-      const info = this.apply(this.#vars.map((v) => grads[v.name] ?? null));
-      return { ...info, loss: value.dataSync()[0]! };
+      const info = await this.apply(this.#vars.map((v) => grads[v.name] ?? null));
+      return { ...info, loss: (await value.data())[0]! };
     } finally {
       value.dispose();
       tf.dispose(grads);
@@ -104,14 +104,14 @@ export class AdamW {
   }
 
   /** Applies one step with gradients given in the optimizer's variable order (null = no gradient). The caller keeps ownership of them. */
-  apply(grads: readonly (tf.Tensor | null)[]): StepInfo {
+  async apply(grads: readonly (tf.Tensor | null)[]): Promise<StepInfo> {
     if (grads.length !== this.#vars.length) throw new Error(`AdamW expected ${this.#vars.length} gradients, got ${grads.length}`);
     const { beta1, beta2, eps, weightDecay, clipNorm, measureGradNorm } = this.#cfg;
     const lr = this.lr;
     const t = this.#step + 1;
     const bc1 = 1 - beta1 ** t;
     const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
-    const gradNorm = measureGradNorm || clipNorm !== undefined ? globalNorm(grads) : Number.NaN;
+    const gradNorm = measureGradNorm || clipNorm !== undefined ? await globalNorm(grads) : Number.NaN;
     const clip = clipNorm !== undefined && gradNorm > clipNorm ? clipNorm / (gradNorm + 1e-6) : 1;
     tf.tidy(() => {
       grads.forEach((g0, i) => {
@@ -137,8 +137,9 @@ export class AdamW {
   }
 
   /** Copies the step count and moments out (checkpoints). */
-  state(): AdamWState {
-    return { step: this.#step, m: this.#m.map((x) => x.dataSync() as Float32Array), v: this.#v.map((x) => x.dataSync() as Float32Array) };
+  async state(): Promise<AdamWState> {
+    const read = (xs: tf.Variable[]) => Promise.all(xs.map(async (x) => Float32Array.from(await x.data())));
+    return { step: this.#step, m: await read(this.#m), v: await read(this.#v) };
   }
 
   /** Restores what `state()` returned (resuming a stage). */
@@ -166,11 +167,11 @@ function zeroSlot(like: tf.Variable): tf.Variable {
 }
 
 /** √(Σ‖g‖²) over all gradients, read back as a number (also the grad-norm metric). */
-export function globalNorm(grads: readonly (tf.Tensor | null)[]): number {
+export async function globalNorm(grads: readonly (tf.Tensor | null)[]): Promise<number> {
   const present = grads.filter((g): g is tf.Tensor => g !== null);
   if (present.length === 0) return 0;
   const sq = tf.tidy(() => tf.addN(present.map((g) => tf.sum(tf.square(g)))));
-  const total = sq.dataSync()[0]!;
+  const total = (await sq.data())[0]!;
   sq.dispose();
   return Math.sqrt(total);
 }

@@ -127,7 +127,7 @@ export function decodeSafetensors(bytes: Uint8Array): Result<Decoded> {
 
 /** Writes named tensors and their metadata to `file` (write to a temporary name, then rename). */
 export async function saveWeights(file: string, named: readonly (readonly [string, tf.Tensor])[], meta: WeightsMetadata): Promise<void> {
-  const tensors = named.map(([name, t]) => ({ name, shape: t.shape, data: Float32Array.from(t.dataSync()) }));
+  const tensors = await Promise.all(named.map(async ([name, t]) => ({ name, shape: t.shape, data: Float32Array.from(await t.data()) })));
   const tmp = `${file}.${randomBytes(4).toString("hex")}.tmp`;
   try {
     await writeFile(tmp, encodeSafetensors(tensors, meta));

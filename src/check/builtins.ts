@@ -100,6 +100,7 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
       { name: "generator", expect: str, required: true, doc: "one of the built-in generators" },
       { name: "rows", expect: count, required: true, namedOnly: true, doc: "rows to generate" },
       { name: "seed", expect: { is: "number", min: 0, integer: true }, namedOnly: true, doc: "generator seed", default: "the pipeline's seed" },
+      { name: "rationale", expect: { is: "bool" }, namedOnly: true, doc: "false: rows without their worked steps (the same problems), for a model that answers directly", default: "true" },
       { name: "tokens_per_row", expect: posNum, namedOnly: true, doc: "average tokens per row (cost estimates)" },
     ],
   },
@@ -196,11 +197,11 @@ export const GENERATORS: Readonly<Record<string, { readonly fields: readonly str
   glyphs: { fields: ["id", "image", "label"], doc: "small images of digit glyphs with their class, for pretraining a vision encoder" },
   arith_text: {
     fields: ["id", "question", "answer", "rationale", "image_text"],
-    doc: "text-only arithmetic word problems with worked steps, for pretraining the LMs; half ask about \"the digit\", written in image_text (the image slot)",
+    doc: "text-only one-step arithmetic word problems with worked steps, for pretraining the LMs; half ask about \"the digit\", written in image_text (the image slot)",
   },
   visual_arith: {
     fields: ["id", "image", "question", "answer", "rationale", "quality", "clarity", "difficulty"],
-    doc: "an image of digits plus a question that needs a step of reasoning over them; answer in \\boxed{}",
+    doc: "an image of a digit plus a question that needs a step of reasoning over it; answer in \\boxed{}",
   },
 };
 
@@ -231,5 +232,5 @@ export const TRANSFORMS: Readonly<Record<string, string>> = {
 export const COMPLETION_FIELDS: readonly string[] = ["completion", "boxed_answer", "completion_tokens"];
 /** Fields an eval adds to each row of its failures and successes. */
 export const EVAL_FIELDS: readonly string[] = ["prediction", "correct"];
-/** The field a distill step writes. */
-export const DISTILL_FIELD = "cot";
+/** The fields a distill step writes: the chain, whether the judge accepted it, and after how many attempts. */
+export const DISTILL_FIELDS: readonly string[] = ["cot", "cot_accepted", "cot_attempts"];

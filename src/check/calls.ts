@@ -163,7 +163,9 @@ function result(c: Checker, name: string, b: BoundArgs, e: ExprOf<"call">, scope
         });
         return UNKNOWN;
       }
-      return { t: "dataset", data: { fields: new Set(g.fields), ...(rows !== undefined ? { rows } : {}) } };
+      const worked = b.values.get("rationale")?.[0]?.ty;
+      const fields = g.fields.filter((f) => f !== "rationale" || worked?.t !== "bool" || worked.value !== false);
+      return { t: "dataset", data: { fields: new Set(fields), ...(rows !== undefined ? { rows } : {}) } };
     }
     case "command": {
       const outputs = listOfStrings(b, "outputs");

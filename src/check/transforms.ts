@@ -1,6 +1,6 @@
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { Arg, Expr, ExprOf, Transform } from "../syntax/ast.js";
-import { DISTILL_FIELD, TRANSFORMS, type ParamSpec } from "./builtins.js";
+import { DISTILL_FIELDS, TRANSFORMS, type ParamSpec } from "./builtins.js";
 import { bindArgs } from "./calls.js";
 import type { Checker } from "./checker.js";
 import { conformTy } from "./conform.js";
@@ -134,7 +134,7 @@ function applyStep(c: Checker, s: Transform, data: DatasetInfo, scope: Scope): D
     const o = b.values.get("other")?.[0]?.ty;
     return o?.t === "dataset" ? combine(s.name, data, o.data) : data;
   }
-  if (s.name === "distill") return { ...data, fields: data.fields ? new Set([...data.fields, DISTILL_FIELD]) : undefined };
+  if (s.name === "distill") return { ...data, fields: data.fields ? new Set([...data.fields, ...DISTILL_FIELDS]) : undefined };
   return data;
 }
 

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { pickBackend } from "../../runtime/backend.js";
+import { resolveBackend } from "../../runtime/backend.js";
 import { StatCache } from "../cache/stat-cache.js";
 import { DEFAULT_STORE_DIR, Store } from "../cache/store.js";
 import { checkFile } from "../check/check.js";
@@ -8,6 +8,7 @@ import { lower } from "../ir/lower.js";
 import type { Ir } from "../ir/ir.js";
 import { makePlan, type Plan } from "../plan/plan.js";
 import type { Selection } from "../plan/select.js";
+import { BACKEND_KINDS } from "../plan/versions.js";
 import { storePlanEnv } from "../plan/store-env.js";
 import { first, type Args } from "./args.js";
 import { fsHost } from "./fs-host.js";
@@ -41,12 +42,13 @@ export async function openSession(file: string, a: Args, io: CliIO, color: boole
     io.stderr(renderDiagnostics(result.diagnostics, { text: (f) => result.sources.get(f) }, { color }));
     return 1;
   }
-  const backend = pickBackend(first(a, "--backend"));
+  const ir = lower(result.program, (f) => result.sources.get(f) ?? "");
+  const training = [...ir.nodes.values()].some((n) => BACKEND_KINDS.has(n.op));
+  const backend = await resolveBackend(first(a, "--backend"), training);
   if (!backend.ok) {
     io.stderr(`stagecraft: ${backend.error}\n`);
     return 1;
   }
-  const ir = lower(result.program, (f) => result.sources.get(f) ?? "");
   const store = await Store.open(cacheDir(a, io));
   const stats = await StatCache.load(store.root);
   return { file, ir, store, stats, backend: backend.name, sources: result.sources, cwd: path.dirname(file) };

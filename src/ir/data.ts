@@ -93,7 +93,9 @@ function source(l: Lowerer, e: ExprOf<"call">, sc: LowerScope, name: string | un
     return l.addData("jsonl", { path: file, on_error: args["on_error"] ?? "fail", key: args["key"] ?? "id" }, [], name ?? label(l, e), e.span, estimate);
   }
   const seed = args["seed"] ?? null;
-  return l.addData("synthetic", { generator: args["generator"] ?? null, rows: args["rows"] ?? null, seed }, [], name ?? label(l, e), e.span, estimate);
+  // Only a departure from the default is recorded, so rows with worked steps keep their fingerprint.
+  const worked: Record<string, Canon> = args["rationale"] === false ? { rationale: false } : {};
+  return l.addData("synthetic", { generator: args["generator"] ?? null, rows: args["rows"] ?? null, seed, ...worked }, [], name ?? label(l, e), e.span, estimate);
 }
 
 function lowerStep(l: Lowerer, step: Transform, input: NodeId, sc: LowerScope, name: string): NodeId {

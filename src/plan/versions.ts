@@ -5,9 +5,9 @@
  */
 export const IMPL_VERSIONS: Readonly<Record<string, number>> = {
   // stages
-  pretrain: 1, sft: 1, grpo: 1, eval: 1, swap: 1, distill: 1, score: 1, command: 1,
+  pretrain: 2, sft: 1, grpo: 2, eval: 2, swap: 1, distill: 2, score: 1, command: 1,
   // data
-  jsonl: 1, synthetic: 1, where: 1, take: 1, top: 1, sample: 1, dedupe: 1, normalize: 1,
+  jsonl: 1, synthetic: 2, where: 1, take: 1, top: 1, sample: 1, dedupe: 1, normalize: 1,
   "stage-output": 1, union: 1, intersect: 1, minus: 1, failures: 1, successes: 1, invalid: 1,
 };
 

@@ -86,6 +86,17 @@ describe("row fields", () => {
     expect(codes(r)).toEqual(["SC2009"]);
   });
 
+  it("synthetic rows without rationale have no rationale field; distill adds cot_accepted", () => {
+    const gen = (worked: string) => `${base}dataset v = synthetic("visual_arith", rows: 10${worked})\ndataset x = v | where rationale != ""\nstage b : eval { from = a  data = x }`;
+    expect(codes(checkText(gen("")))).toEqual([]);
+    expect(codes(checkText(gen(", rationale: true")))).toEqual([]);
+    const r = checkText(gen(", rationale: false"));
+    expect(codes(r)).toEqual(["SC2009"]);
+    expect(r.diagnostics[0]!.message).toContain("'rationale'");
+    const kept = `${base}model t = decoder_lm(width: 64, layers: 1, heads: 4, context: 64)\ndataset x = d | distill(teacher: t) | where cot_accepted and cot_attempts < 3\nstage b : eval { from = a  data = x }`;
+    expect(codes(checkText(kept))).toEqual([]);
+  });
+
   it("a penalty reads fields of the rows it is computed on", () => {
     const r = checkText(`${base}model t = decoder_lm(width: 64, layers: 1, heads: 4, context: 64)\nscorer q = rule("qdam")\ndataset x = d | score(s_v: q.s_v) | distill(teacher: t, repetition_penalty: 1 + s_v + s_t)\nstage b : eval { from = a  data = x }`);
     expect(codes(r)).toEqual(["SC2009"]);

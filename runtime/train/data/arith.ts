@@ -1,5 +1,5 @@
 /**
- * Small arithmetic for the synthetic text: problems over one-digit numbers, solved step by step.
+ * Small arithmetic for the synthetic text: one-step problems over one-digit numbers, worked out.
  * A step reads `a op b = c`; a worked solution is its steps joined by ", " inside <think>...</think>,
  * the form the built-in judge checks.
  */
@@ -30,72 +30,23 @@ export interface Problem {
   readonly answer: number;
 }
 
-/**
- * A symbolic problem, `3 + 4 * 2 = ?`, with two or three operands and the usual precedence, whose
- * intermediate results are never negative (a problem that would be is drawn again).
- */
-export function symbolicProblem(rand: () => number): Problem {
-  for (;;) {
-    const n = rand() < 0.5 ? 2 : 3;
-    const xs = Array.from({ length: n }, () => digit(rand));
-    const ops = Array.from({ length: n - 1 }, () => pick<Op>(rand, ["+", "-", "*"]));
-    const steps: Step[] = [];
-    const step = (a: number, op: Op, b: number): number => {
-      const c = apply(a, op, b);
-      steps.push({ a, op, b, c });
-      return c;
-    };
-    let answer: number;
-    if (n === 2) answer = step(xs[0]!, ops[0]!, xs[1]!);
-    else if (ops[1] === "*" && ops[0] !== "*") answer = step(xs[0]!, ops[0]!, step(xs[1]!, "*", xs[2]!));
-    else answer = step(step(xs[0]!, ops[0]!, xs[1]!), ops[1]!, xs[2]!);
-    if (steps.some((s) => s.c < 0)) continue;
-    const text = xs.map((x, i) => (i === 0 ? `${x}` : `${ops[i - 1]} ${x}`)).join(" ");
-    return { question: `${text} = ?`, steps, answer };
-  }
-}
-
 /** Ways of asking, from least to most why/how-like (the VTIA scorer tells them apart). */
 export const ASKS = ["", "What is", "How much is"] as const;
 
 /**
- * A worded problem over a first number `x`: "What is 7 plus 3, times 2?". The visual task asks the
- * same about "the digit" in its image; the text task names the number, so a text-pretrained LM has
- * already seen every question shape the visual task uses.
+ * A one-step worded problem over a first number `x`: "What is 7 plus 3?" (plus 1 to 4) or "How
+ * much is 7 times 2?" (times 2 or 3). The visual task asks the same about "the digit" in its image; the text task names the
+ * number, so a text-pretrained LM has already seen every question shape the visual task uses.
  */
 export function wordedProblem(rand: () => number, x: number, subject: string = String(x)): Problem & { readonly ask: string } {
-  const shape = pick(rand, ["add", "mul", "add_mul", "mul_add"] as const);
-  const a = digit(rand, 1);
-  const b = 2 + Math.floor(rand() * 2);
+  const add = rand() < 0.6;
+  const y = add ? 1 + Math.floor(rand() * 4) : 2 + Math.floor(rand() * 2);
+  const op: Op = add ? "+" : "*";
   const ask = pick(rand, ASKS);
-  const steps: Step[] = [];
-  const step = (p: number, op: Op, q: number): number => {
-    const c = apply(p, op, q);
-    steps.push({ a: p, op, b: q, c });
-    return c;
-  };
-  let phrase: string;
-  let answer: number;
-  switch (shape) {
-    case "add":
-      phrase = `${subject} plus ${a}`;
-      answer = step(x, "+", a);
-      break;
-    case "mul":
-      phrase = `${subject} times ${b}`;
-      answer = step(x, "*", b);
-      break;
-    case "add_mul":
-      phrase = `${subject} plus ${a}, times ${b}`;
-      answer = step(step(x, "+", a), "*", b);
-      break;
-    case "mul_add":
-      phrase = `${subject} times ${b}, plus ${a}`;
-      answer = step(step(x, "*", b), "+", a);
-      break;
-  }
+  const phrase = `${subject} ${opWord(op)} ${y}`;
+  const step: Step = { a: x, op, b: y, c: apply(x, op, y) };
   const question = ask === "" ? `${phrase[0]!.toUpperCase()}${phrase.slice(1)} = ?` : `${ask} ${phrase}?`;
-  return { question, steps, answer, ask };
+  return { question, steps: [step], answer: step.c, ask };
 }
 
 export const thinkText = (lead: readonly string[], steps: readonly Step[]): string => `<think>${[...lead, ...steps.map(stepText)].join(", ")}</think>`;

@@ -1,6 +1,6 @@
 import { seededRandom } from "../../data/prng.js";
 import { writeJsonl } from "../../data/jsonl.js";
-import { symbolicProblem, thinkText, wordedProblem, type Step } from "./arith.js";
+import { thinkText, wordedProblem, type Step } from "./arith.js";
 import { drawGlyph, gaussian } from "./glyphs.js";
 
 /**
@@ -11,18 +11,18 @@ import { drawGlyph, gaussian } from "./glyphs.js";
  * the built-in LMs' character vocabulary and well within their context of 128.
  *
  * - glyphs: `image` (8×8 grey, flat, row-major, values in [0, 1]), `label` (the digit, a number).
- * - arith_text: `question` ("3 + 4 * 2 = ?" or "What is 7 plus 3, times 2?"), `rationale`
- *   ("<think>4 * 2 = 8, 3 + 8 = 11</think>"), `answer` ("11", a string of digits), `image_text`
+ * - arith_text: `question` ("What is 7 plus 3?", "How much is 4 times 2?", "6 plus 1 = ?"),
+ *   `rationale` ("<think>7 + 3 = 10</think>"), `answer` ("10", a string of digits), `image_text`
  *   ("" here). Half the rows are visual_arith's questions as text: the question asks about "the
  *   digit", `image_text` writes it once per patch of an 8×8 image cut in 4×4 patches ("7777"), and
  *   the rationale starts "digit 7" as visual_arith's does. LM pretraining puts image_text in the
  *   image slot (see runtime/train/stages/examples.ts), so the LM learns to read that slot.
  * - visual_arith: one digit drawn in an 8×8 `image` (what `vision_encoder(image: 8, patch: 4)`
- *   reads); the `question` asks about "the digit" ("How much is the digit plus 3, times 2?"), the
- *   other numbers are in the text; `rationale` "<think>digit 7, 7 + 3 = 10, 10 * 2 = 20</think>";
- *   `answer` "20" (the model writes \boxed{20}). Metadata: `clarity` in [0, 1] (1 = least image
+ *   reads); the `question` asks about "the digit" ("How much is the digit plus 3?"), the
+ *   other number is in the text; `rationale` "<think>digit 7, 7 + 3 = 10</think>"; `answer` "10"
+ *   (the model writes \boxed{10}). Metadata: `clarity` in [0, 1] (1 = least image
  *   noise), `quality` 0..5 (an integer: clarity plus judge noise, so the reward-model thresholds
- *   2..5 keep fewer and cleaner rows), `difficulty` (reasoning steps, 1 or 2).
+ *   2..5 keep fewer and cleaner rows), `difficulty` (1 for a sum, 2 for a product).
  */
 export type Row = Record<string, unknown>;
 
@@ -37,10 +37,13 @@ type RowMaker = (rand: () => number, id: string) => Row;
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
+/** Image noise (the Gaussian's σ) of glyphs and visual_arith rows alike: from nearly clean to hard to read. */
+const NOISE = { min: 0.05, max: 0.5 } as const;
+
 const glyphRow: RowMaker = (rand, id) => {
   const label = Math.floor(rand() * 10);
-  // Mostly clean: this data teaches the encoder to read digits.
-  const { image } = drawGlyph(rand, label, 0.05 + 0.2 * rand());
+  // As noisy as the visual task: this data teaches the encoder to read its digits.
+  const { image } = drawGlyph(rand, label, NOISE.min + (NOISE.max - NOISE.min) * rand());
   return { id, image, label };
 };
 
@@ -54,12 +57,12 @@ const arithRow: RowMaker = (rand, id) => {
     const p = wordedProblem(rand, digit, "the digit");
     return { id, question: p.question, rationale: thinkText([`digit ${digit}`], p.steps), answer: String(p.answer), image_text: String(digit).repeat(IMAGE_SLOT_PATCHES) };
   }
-  const p = rand() < 0.5 ? symbolicProblem(rand) : wordedProblem(rand, Math.floor(rand() * 10));
+  const p = wordedProblem(rand, Math.floor(rand() * 10));
   return { id, question: p.question, rationale: thinkText([], p.steps), answer: String(p.answer), image_text: "" };
 };
 
-/** Image noise of visual_arith rows: from nearly clean to barely legible. */
-const NOISE = { min: 0.05, max: 0.8 } as const;
+
+
 
 export function visualArithItem(rand: () => number, id: string): { readonly row: Row; readonly record: VisualRecord } {
   const digit = Math.floor(rand() * 10);
@@ -77,7 +80,7 @@ export function visualArithItem(rand: () => number, id: string): { readonly row:
     rationale: thinkText([`digit ${digit}`], p.steps),
     quality,
     clarity,
-    difficulty: p.steps.length,
+    difficulty: p.steps[0]!.op === "*" ? 2 : 1,
   };
   return { row, record: { digit, steps: p.steps, noise } };
 }
@@ -105,21 +108,30 @@ function streamOf(name: string, seed: number): () => number {
 export const rowId = (name: string, seed: number, i: number): string => `${name}-${seed}-${i}`;
 
 /** The rows of a generator, lazily. Throws a RangeError at once for an unknown generator or a bad count. */
-export function generate(name: string, rows: number, seed: number): AsyncIterable<Row> {
-  const it = generateSync(name, rows, seed);
+/** Options every generator takes: `rationale: false` leaves out the worked steps (the problems stay the same). */
+export interface GenerateOptions {
+  readonly rationale?: boolean;
+}
+
+export function generate(name: string, rows: number, seed: number, opts: GenerateOptions = {}): AsyncIterable<Row> {
+  const it = generateSync(name, rows, seed, opts);
   return (async function* () {
     yield* it;
   })();
 }
 
 /** The same rows, synchronously (the writer and in-memory callers). Checks its arguments at the call. */
-export function generateSync(name: string, rows: number, seed: number): Iterable<Row> {
+export function generateSync(name: string, rows: number, seed: number, opts: GenerateOptions = {}): Iterable<Row> {
   const make = MAKERS[name];
   if (!make) throw new RangeError(`unknown generator "${name}" (the built-in ones are ${GENERATOR_NAMES.join(", ")})`);
   if (!Number.isSafeInteger(rows) || rows < 0) throw new RangeError(`a row count must be a whole number from 0, not ${rows}`);
   const rand = streamOf(name, seed);
   return (function* () {
-    for (let i = 0; i < rows; i++) yield make(rand, rowId(name, seed, i));
+    for (let i = 0; i < rows; i++) {
+      const row = make(rand, rowId(name, seed, i));
+      if (opts.rationale === false) delete row["rationale"];
+      yield row;
+    }
   })();
 }
 
@@ -130,6 +142,6 @@ export function* visualArithRecords(rows: number, seed: number): Generator<{ rea
 }
 
 /** Writes a generator's rows to `path` as JSONL (atomically); returns the number written. */
-export function writeGenerated(name: string, rows: number, seed: number, path: string): Promise<number> {
-  return writeJsonl(path, generateSync(name, rows, seed));
+export function writeGenerated(name: string, rows: number, seed: number, path: string, opts: GenerateOptions = {}): Promise<number> {
+  return writeJsonl(path, generateSync(name, rows, seed, opts));
 }

@@ -26,9 +26,14 @@ export class IncrementalDecoder {
    * Reads `prompts` (token ids per row; each needs at least one) after the optional `prefix`
    * embeddings [B, P, W]; returns the logits [B, vocab] at each row's last prompt token.
    */
-  static start(lm: DecoderLm, prompts: readonly (readonly number[])[], prefix?: tf.Tensor3D): { decoder: IncrementalDecoder; logits: Float32Array } {
+  static async start(lm: DecoderLm, prompts: readonly (readonly number[])[], prefix?: tf.Tensor3D): Promise<{ decoder: IncrementalDecoder; logits: Float32Array }> {
     const d = new IncrementalDecoder(lm, prompts, prefix);
-    return { decoder: d, logits: d.#prefill(prompts, prefix) };
+    try {
+      return { decoder: d, logits: await d.#prefill(prompts, prefix) };
+    } catch (e) {
+      d.dispose();
+      throw e;
+    }
   }
 
   private constructor(lm: DecoderLm, prompts: readonly (readonly number[])[], prefix?: tf.Tensor3D) {
@@ -41,7 +46,7 @@ export class IncrementalDecoder {
     this.#next = prompts.map((p) => pre + p.length);
   }
 
-  #prefill(prompts: readonly (readonly number[])[], prefix?: tf.Tensor3D): Float32Array {
+  async #prefill(prompts: readonly (readonly number[])[], prefix?: tf.Tensor3D): Promise<Float32Array> {
     const lm = this.#lm;
     const { width, context, vocab } = lm.config;
     const b = this.#rows;
@@ -67,7 +72,8 @@ export class IncrementalDecoder {
     });
     this.#cache = kept;
     try {
-      return Float32Array.from((logits.dataSync() as Float32Array).subarray(0, b * vocab));
+      // Read asynchronously: the webgpu backend has no synchronous read in Node.
+      return Float32Array.from((await logits.data()) as Float32Array).subarray(0, b * vocab);
     } finally {
       logits.dispose();
     }
@@ -77,7 +83,7 @@ export class IncrementalDecoder {
    * Feeds one token per row; returns the logits [B, vocab] that follow it. A row that is finished
    * still takes a step (its output is ignored); its position stops at the last one the context has.
    */
-  step(tokens: readonly number[]): Float32Array {
+  async step(tokens: readonly number[]): Promise<Float32Array> {
     const lm = this.#lm;
     const { width, context, heads } = lm.config;
     const b = this.#rows;
@@ -106,7 +112,7 @@ export class IncrementalDecoder {
       return lm.head(tf.reshape(x, [b, width]));
     });
     try {
-      return Float32Array.from(out.dataSync() as Float32Array);
+      return Float32Array.from((await out.data()) as Float32Array);
     } finally {
       out.dispose();
     }

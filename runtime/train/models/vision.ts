@@ -6,7 +6,8 @@ import { ParamSet, gelu, layerNorm, linear, type Part } from "./params.js";
  * reshape and transpose (no convolution: the wasm backend cannot train conv filters), each patch is
  * embedded by one matMul, and `layers` MLP-Mixer blocks mix across patches and across channels.
  * `features` gives one vector per patch (the prefix a composed model feeds its LM); `classify`
- * pools them for the pretraining head.
+ * pools them for the head; pretraining trains the head on every patch (`patchLogits`), so each
+ * patch's vector names the class on its own.
  */
 export interface VisionConfig {
   readonly image: number;
@@ -87,5 +88,10 @@ export class VisionEncoder implements Part {
   /** images → class logits [B, classes] (mean over patches, then the head). */
   classify(images: tf.Tensor): tf.Tensor2D {
     return linear(tf.mean(this.features(images), 1), this.params.get("head.w"), this.params.get("head.b")) as tf.Tensor2D;
+  }
+
+  /** images → class logits of every patch on its own, [B, patches, classes] (the pretraining loss). */
+  patchLogits(images: tf.Tensor): tf.Tensor3D {
+    return linear(this.features(images), this.params.get("head.w"), this.params.get("head.b")) as tf.Tensor3D;
   }
 }

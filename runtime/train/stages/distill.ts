@@ -41,7 +41,7 @@ export async function runDistill(node: IrNode, ctx: RunnerContext): Promise<Node
     for (let attempt = 0; attempt <= retries && pending.length > 0; attempt++) {
       if (ctx.signal.aborted) throw new Error("interrupted");
       const part = pending.map((i) => rows[i]!);
-      const samples = sampleCompletions(teacher, part, {
+      const samples = await sampleCompletions(teacher, part, {
         temperature: attempt === 0 ? 0 : RETRY_TEMPERATURE, maxNew, seed: derivedSeed(seed, `distill:${attempt}`),
         penalties: pending.map((i) => penalties[i]!), where: node.name,
       });

@@ -43,7 +43,7 @@ export async function runEval(node: IrNode, ctx: RunnerContext): Promise<NodeOut
     for (let at = 0; at < rows.length; at += batch) {
       if (ctx.signal.aborted) throw new Error("interrupted");
       const part = rows.slice(at, at + batch);
-      const completions = greedy(model, part, maxNew, batch, node.name);
+      const completions = await greedy(model, part, maxNew, batch, node.name);
       part.forEach((row, i) => {
         const completion = completions[i]!;
         const prediction = boxedAnswer(completion) ?? null;

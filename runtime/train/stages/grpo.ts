@@ -147,12 +147,12 @@ export async function runGrpo(node: IrNode, ctx: RunnerContext): Promise<NodeOut
         if (ctx.signal.aborted) throw new Error("interrupted");
         const prompts = next(step).map((i) => rows[i]!);
         const expanded = prompts.flatMap((r) => Array.from({ length: group }, () => r));
-        const samples = sampleCompletions(model, expanded, { temperature, maxNew, seed: derivedSeed(seed, `grpo:${step}`), batchSize: 64, where: node.name });
+        const samples = await sampleCompletions(model, expanded, { temperature, maxNew, seed: derivedSeed(seed, `grpo:${step}`), batchSize: 64, where: node.name });
         const rewards = samples.map((s, i) => rewardOf(reward, expanded[i]!, s));
         const adv = prompts.flatMap((_, g) => groupAdvantages(rewards.slice(g * group, (g + 1) * group)));
         const b = completionBatch(samples);
         const refLogp = ref ? tf.tidy(() => tokenLogps(ref, expanded, b, temperature, node.name)) : undefined;
-        const info = opt.minimize(() => {
+        const info = await opt.minimize(() => {
           const logp = tokenLogps(model, expanded, b, temperature, node.name);
           // μ = 1: the sampling policy is the current one, so ρ = 1 in value but carries ∇log π.
           const tokenLoss = grpoTokenLoss(logp, stopGradient(logp), tf.tensor2d(adv, [adv.length, 1]), eps, beta, refLogp);

@@ -101,7 +101,7 @@ export async function trainLoop(spec: LoopSpec): Promise<LoopResult> {
       if (ctx.signal.aborted) throw new Error("interrupted");
       const t0 = performance.now();
       const { loss, tokens } = spec.batchLoss(next(step));
-      const info = opt.minimize(loss);
+      const info = await opt.minimize(loss);
       const seconds = (performance.now() - t0) / 1000;
       if (!Number.isFinite(info.loss)) throw new Error(`the loss became ${info.loss} at step ${step + 1} (lower the learning rate?)`);
       lastLoss = info.loss;
@@ -132,7 +132,7 @@ export const checkpointPath = (ctx: RunnerContext): string => path.join(ctx.work
  * the previous checkpoint). Only the newest is kept.
  */
 async function checkpoint(spec: LoopSpec, opt: AdamW, step: number, lines: readonly string[], lastLoss: number): Promise<void> {
-  const s = opt.state();
+  const s = await opt.state();
   const tensors = spec.trained.flatMap(([name, v], i) => [
     { name, shape: v.shape, data: Float32Array.from(v.dataSync()) },
     { name: `${ADAM_M}${name}`, shape: v.shape, data: s.m[i]! },

@@ -74,7 +74,7 @@ export function drawToken(logp: Float64Array, u: number, greedy: boolean): numbe
  * Completions of each row's prompt, up to `maxNew` tokens or <eos>, decoded incrementally over a
  * key/value cache (see models/incremental.ts).
  */
-export function sampleCompletions(model: Model, rows: readonly Row[], o: SampleOptions): Sampled[] {
+export async function sampleCompletions(model: Model, rows: readonly Row[], o: SampleOptions): Promise<Sampled[]> {
   const c = model.composed();
   const lm = c?.lm ?? model.only("decoder_lm");
   if (!lm) throw new Error(`generation needs an LM, alone or composed, not ${model.describe()}`);
@@ -91,12 +91,12 @@ export function sampleCompletions(model: Model, rows: readonly Row[], o: SampleO
     const rands = batch.map((_, r) => seededRandom(derivedSeed(o.seed, `sample:${at + r}`)));
     const done = seqs.map((s) => s.length >= room);
     const prefix = c ? tf.tidy(() => c.prefix(imageBatch(batch, c.encoder.config.image, o.where))) : undefined;
-    const { decoder, logits: first } = IncrementalDecoder.start(lm, seqs, prefix);
-    prefix?.dispose();
+    const started = IncrementalDecoder.start(lm, seqs, prefix);
+    const { decoder, logits: first } = await started.finally(() => prefix?.dispose());
     try {
       let logits = first;
       for (let k = 0; k < o.maxNew && done.some((d) => !d); k++) {
-        if (k > 0) logits = decoder.step(seqs.map((s) => s.at(-1)!));
+        if (k > 0) logits = await decoder.step(seqs.map((s) => s.at(-1)!));
         seqs.forEach((s, r) => {
           if (done[r]) return;
           const row = logits.subarray(r * vocab, (r + 1) * vocab);

@@ -57,8 +57,11 @@ function pretrainLoss(model: Model, rows: readonly Row[], p: Readonly<Record<str
         if (typeof l !== "number" || !Number.isInteger(l) || l < 0 || l >= classes) throw new Error(`${where}: a row's label must be a class from 0 to ${classes - 1}, not ${JSON.stringify(l)}`);
         return l;
       });
-      // Tensors are made inside the loss function: the gradient tape disposes of them.
-      return { loss: () => crossEntropy(enc.classify(imageBatch(batch, image, where)), tf.tensor1d(labels, "int32")), tokens: batch.length };
+      // Every patch's feature is trained to name the class, not only their mean: a composed model's
+      // LM reads the patches one by one, through the adapter. Tensors are made inside the loss
+      // function: the gradient tape disposes of them.
+      const perPatch = labels.flatMap((l) => Array<number>(enc.patches).fill(l));
+      return { loss: () => crossEntropy(enc.patchLogits(imageBatch(batch, image, where)), tf.tensor2d(perPatch, [batch.length, enc.patches], "int32")), tokens: batch.length };
     };
   }
   const lm = model.only("decoder_lm");

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it, vi } from "vitest";
-import { pickBackend } from "../../../runtime/backend.js";
+import { pickBackend, probeWebgpu, resolveBackend } from "../../../runtime/backend.js";
 import { checkActive, initBackend, type TrainBackend } from "../../../runtime/train/backend.js";
 import { wasmKernelsInstalled } from "../../../runtime/train/wasm-kernels.js";
 
@@ -38,11 +38,14 @@ describe("initBackend", () => {
     const r = await initBackend();
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    const best = pickBackend(undefined);
-    // On a machine with only the pure-JS packages the best is wasm; a listed package that could
-    // not start (webgpu without a driver) shows up in `skipped`.
-    if (r.value.skipped.length === 0) expect(r.value.name).toBe(best.ok ? best.name : "none");
+    const best = await resolveBackend(undefined);
+    expect(best.ok && best.name).toBe(r.value.name);
     expect(tf.getBackend()).toBe(r.value.tfName);
+    // webgpu is installed (an optional dependency); without a real GPU it is skipped, with why.
+    const gpu = await probeWebgpu();
+    if (pickBackend("webgpu").ok && !gpu.hardware) {
+      expect(r.value.skipped.join("\n")).toMatch(/^webgpu: (only a software adapter|no WebGPU adapter|webgpu could not load)/m);
+    }
   });
 
   it.each<TrainBackend>(["tfjs-node-gpu", "tfjs-node", "webgpu"])("names what to install when %s is asked for and missing", async (name) => {

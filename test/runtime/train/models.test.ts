@@ -120,7 +120,7 @@ describe("compose", () => {
     expect(() => compose(m.encoder, new Mlp({ in: 5, out: 16 }, 1), m.lm)).toThrow(/adapter input 5/);
   });
 
-  it("trains only the parts not frozen: frozen weights keep their bits, the adapter's change", () => {
+  it("trains only the parts not frozen: frozen weights keep their bits, the adapter's change", async () => {
     const m = build();
     m.setFrozen({ encoder: true, lm: true });
     expect(m.trainableVariables()).toEqual(m.adapter.params.variables());
@@ -131,7 +131,7 @@ describe("compose", () => {
     const text = ids([[1, 40, 41, 42], [1, 50, 51, 52]]);
     const losses: number[] = [];
     for (let s = 0; s < 3; s++) {
-      losses.push(opt.minimize(() => crossEntropy(tf.slice(m.logits(img, text), [0, 0, 0], [2, 3, small.vocab]), tf.slice(text, [0, 1], [2, 3]))).loss);
+      losses.push((await opt.minimize(() => crossEntropy(tf.slice(m.logits(img, text), [0, 0, 0], [2, 3, small.vocab]), tf.slice(text, [0, 1], [2, 3])))).loss);
     }
     [...m.encoder.params.variables(), ...m.lm.params.variables()].forEach((v, i) => expect(bits(v)).toEqual(frozenBefore[i]));
     m.adapter.params.variables().forEach((v, i) => expect(relDiff(bits(v), adapterBefore[i]!, 1e-3)).toBeGreaterThan(1e-4));

@@ -11,10 +11,10 @@ beforeAll(() => use("cpu"));
 const read = (v: tf.Tensor): number[] => Array.from(v.dataSync());
 
 /** One step with gradients given as plain arrays. */
-function applyGrads(opt: AdamW, grads: number[][]): StepInfo {
+async function applyGrads(opt: AdamW, grads: number[][]): Promise<StepInfo> {
   const ts = grads.map((g) => tf.tensor1d(g));
   try {
-    return opt.apply(ts);
+    return await opt.apply(ts);
   } finally {
     tf.dispose(ts);
   }
@@ -39,7 +39,7 @@ function reference(w0: number[], grads: number[][], lr: number[], wd: number, b1
 }
 
 describe("AdamW", () => {
-  it("matches a hand-computed AdamW over three steps", () => {
+  it("matches a hand-computed AdamW over three steps", async () => {
     const w = tf.variable(tf.tensor1d([1, -2, 0.5, 0]));
     const opt = new AdamW([w], { schedule: 0.1, totalSteps: 3, weightDecay: 0.1 });
     const gs = [
@@ -47,7 +47,7 @@ describe("AdamW", () => {
       [0.1, 0.3, -2, 0],
       [-0.4, 0.2, 0.1, 1],
     ];
-    for (const g of gs) applyGrads(opt, [g]);
+    for (const g of gs) await applyGrads(opt, [g]);
     const want = reference([1, -2, 0.5, 0], gs, [0.1, 0.1, 0.1], 0.1);
     read(w).forEach((x, i) => expect(x).toBeCloseTo(want[i]!, 6));
     expect(opt.step).toBe(3);
@@ -55,11 +55,11 @@ describe("AdamW", () => {
     opt.dispose();
   });
 
-  it("computes gradients of a loss with respect to its own variables only", () => {
+  it("computes gradients of a loss with respect to its own variables only", async () => {
     const a = tf.variable(tf.tensor1d([1, 2]));
     const frozen = tf.variable(tf.tensor1d([3, 4]));
     const opt = new AdamW([a], { schedule: 0.01, totalSteps: 1, weightDecay: 0 });
-    const { loss } = opt.minimize(() => tf.sum(tf.mul(tf.square(a), frozen)) as tf.Scalar);
+    const { loss } = await opt.minimize(() => tf.sum(tf.mul(tf.square(a), frozen)) as tf.Scalar);
     expect(loss).toBeCloseTo(3 + 16, 5);
     expect(read(frozen)).toEqual([3, 4]);
     expect(read(a)[0]).toBeCloseTo(1 - 0.01, 5); // first Adam step moves each weight by lr
@@ -67,23 +67,24 @@ describe("AdamW", () => {
     opt.dispose();
   });
 
-  it("applies weight decay only to the variables given for it", () => {
+  it("applies weight decay only to the variables given for it", async () => {
     const decayed = tf.variable(tf.tensor1d([2, -4]));
     const plain = tf.variable(tf.tensor1d([2, -4]));
     const opt = new AdamW([decayed, plain], { schedule: 0.5, totalSteps: 1, weightDecay: 0.1, decay: [decayed] });
     // zero gradients: the Adam term is 0/(0+ε) = 0, so only decay moves a weight
-    applyGrads(opt, [[0, 0], [0, 0]]);
+    await applyGrads(opt, [[0, 0], [0, 0]]);
     expect(read(decayed)).toEqual([2 * 0.95, -4 * 0.95].map((x) => Math.fround(x)));
     expect(read(plain)).toEqual([2, -4]);
     tf.dispose([decayed, plain]);
     opt.dispose();
   });
 
-  it("sets the learning rate each step from the schedule (lrAt)", () => {
+  it("sets the learning rate each step from the schedule (lrAt)", async () => {
     const schedule: Canon = { then: [{ call: "warmup", args: { steps: 3 } }, { call: "cosine", args: { from: 1e-2, min: 1e-3 } }] };
     const w = tf.variable(tf.tensor1d([1]));
     const opt = new AdamW([w], { schedule, totalSteps: 10, measureGradNorm: false });
-    const seen = Array.from({ length: 10 }, () => applyGrads(opt, [[1]]).lr);
+    const seen: number[] = [];
+    for (let i = 0; i < 10; i++) seen.push((await applyGrads(opt, [[1]])).lr);
     expect(seen).toEqual(Array.from({ length: 10 }, (_, s) => lrAt(schedule, s, 10)));
     expect(seen[0]).toBeGreaterThan(0);
     expect(seen[0]).toBeLessThan(seen[2]!);
@@ -92,23 +93,23 @@ describe("AdamW", () => {
     opt.dispose();
   });
 
-  it("clips the global gradient norm and reports it before clipping", () => {
+  it("clips the global gradient norm and reports it before clipping", async () => {
     const a = tf.variable(tf.tensor1d([0, 0]));
     const b = tf.variable(tf.tensor1d([0]));
     const opt = new AdamW([a, b], { schedule: 0.1, totalSteps: 1, clipNorm: 1 });
-    const info = applyGrads(opt, [[3, 0], [4]]);
+    const info = await applyGrads(opt, [[3, 0], [4]]);
     expect(info.gradNorm).toBeCloseTo(5, 5);
     // the first moment holds (1 − β₁)·g·(1/5)
-    const { m } = opt.state();
+    const { m } = await opt.state();
     expect(Array.from(m[0]!)[0]).toBeCloseTo(0.1 * 3 * 0.2, 6);
     expect(Array.from(m[0]!)[1]).toBe(0);
     expect(Array.from(m[1]!)[0]).toBeCloseTo(0.1 * 4 * 0.2, 6);
-    expect(globalNorm([null])).toBe(0);
+    expect(await globalNorm([null])).toBe(0);
     tf.dispose([a, b]);
     opt.dispose();
   });
 
-  function train(seed: number, steps: number, resumeAt?: number): number[][] {
+  async function train(seed: number, steps: number, resumeAt?: number): Promise<number[][]> {
     let mlp = new Mlp({ in: 6, out: 4, hidden: 8 }, seed);
     let opt = new AdamW(mlp.params.variables(), { schedule: { call: "linear", args: { from: 0.05 } }, totalSteps: steps, decay: mlp.params.decayed(), clipNorm: 1 });
     const x = T(rand([5, 6], seed + 1));
@@ -117,7 +118,7 @@ describe("AdamW", () => {
       if (s === resumeAt) {
         // a fresh process would rebuild the model and optimizer, then restore both
         const weights = mlp.params.variables().map((v) => Float32Array.from(v.dataSync()));
-        const state = opt.state();
+        const state = await opt.state();
         opt.dispose();
         mlp.params.dispose();
         mlp = new Mlp({ in: 6, out: 4, hidden: 8 }, seed + 1000);
@@ -125,7 +126,7 @@ describe("AdamW", () => {
         opt = new AdamW(mlp.params.variables(), { schedule: { call: "linear", args: { from: 0.05 } }, totalSteps: steps, decay: mlp.params.decayed(), clipNorm: 1 });
         opt.restore(state);
       }
-      opt.minimize(() => crossEntropy(mlp.apply(x), y));
+      await opt.minimize(() => crossEntropy(mlp.apply(x), y));
     }
     const out = mlp.params.variables().map(read);
     tf.dispose([x, y]);
@@ -134,11 +135,11 @@ describe("AdamW", () => {
     return out;
   }
 
-  it("is deterministic, and resuming from its state matches an uninterrupted run", () => {
-    const a = train(7, 12);
-    expect(train(7, 12)).toEqual(a);
-    expect(train(7, 12, 5)).toEqual(a);
-    expect(train(8, 12)).not.toEqual(a);
+  it("is deterministic, and resuming from its state matches an uninterrupted run", async () => {
+    const a = await train(7, 12);
+    expect(await train(7, 12)).toEqual(a);
+    expect(await train(7, 12, 5)).toEqual(a);
+    expect(await train(8, 12)).not.toEqual(a);
   });
 
   it.each(["cpu", "wasm"] as const)("does not leak tensors across 20 steps on %s", async (backend) => {
@@ -147,12 +148,12 @@ describe("AdamW", () => {
     const opt = new AdamW(mlp.params.variables(), { schedule: 1e-3, totalSteps: 20, decay: mlp.params.decayed(), clipNorm: 1 });
     const x = T(rand([4, 16], 2));
     const y = tf.tensor1d([0, 1, 2, 3], "int32");
-    const step = (): number => opt.minimize(() => crossEntropy(mlp.apply(x), y)).loss;
+    const step = async (): Promise<number> => (await opt.minimize(() => crossEntropy(mlp.apply(x), y))).loss;
     const dataIds = (): number => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
-    const first = step();
+    const first = await step();
     const before = [tf.memory().numTensors, dataIds()];
     let last = first;
-    for (let i = 0; i < 20; i++) last = step();
+    for (let i = 0; i < 20; i++) last = await step();
     expect([tf.memory().numTensors, dataIds()]).toEqual(before);
     expect(last).toBeLessThan(first);
     opt.dispose();

@@ -95,12 +95,12 @@ describe("rewards and sampling", () => {
   const lm = () => new Model([{ name: "lm", part: createPart("decoder_lm", { width: 16, layers: 1, heads: 2, context: 32 }, 5), frozen: false }]);
   const rows = [{ question: "d+1?" }, { question: "d+2?" }, { question: "d+1?" }];
 
-  it("the same seed gives the same tokens and log-probs; another seed differs; batching does not matter", () => {
+  it("the same seed gives the same tokens and log-probs; another seed differs; batching does not matter", async () => {
     const m = lm();
     const o = { temperature: 1, maxNew: 12, where: "t" };
-    const a = sampleCompletions(m, rows, { ...o, seed: 1 });
-    const b = sampleCompletions(m, rows, { ...o, seed: 1, batchSize: 1 });
-    const c = sampleCompletions(m, rows, { ...o, seed: 2 });
+    const a = await sampleCompletions(m, rows, { ...o, seed: 1 });
+    const b = await sampleCompletions(m, rows, { ...o, seed: 1, batchSize: 1 });
+    const c = await sampleCompletions(m, rows, { ...o, seed: 2 });
     expect(b.map((s) => s.ids)).toEqual(a.map((s) => s.ids));
     b.forEach((s, i) => s.logps.forEach((lp, t) => expect(lp).toBeCloseTo(a[i]!.logps[t]!, 5)));
     expect(c.map((s) => s.ids)).not.toEqual(a.map((s) => s.ids));
@@ -109,9 +109,9 @@ describe("rewards and sampling", () => {
     m.dispose();
   });
 
-  it("sampled log-probs match the teacher-forced ones the loss computes", () => {
+  it("sampled log-probs match the teacher-forced ones the loss computes", async () => {
     const m = lm();
-    const s = sampleCompletions(m, rows, { temperature: 0.7, maxNew: 10, seed: 3, where: "t" });
+    const s = await sampleCompletions(m, rows, { temperature: 0.7, maxNew: 10, seed: 3, where: "t" });
     const b = completionBatch(s);
     const lp = tokenLogps(m, rows, b, 0.7, "t");
     const v = lp.dataSync();

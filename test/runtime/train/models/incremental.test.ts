@@ -26,13 +26,13 @@ describe.each(["cpu", "wasm"] as const)("incremental decoding on %s", (backend) 
   });
   afterAll(() => lm.params.dispose());
 
-  it.each([false, true])("matches recomputing the whole sequence at every step (image prefix: %s)", (withPrefix) => {
+  it.each([false, true])("matches recomputing the whole sequence at every step (image prefix: %s)", async (withPrefix) => {
     const u = seededRandom(9);
     // Prompts of different lengths, so rows sit at different positions and pads must stay masked.
     const seqs = [3, 7, 1, 5].map((n) => [tokenizer.BOS, ...Array.from({ length: n }, () => 4 + Math.floor(u() * 30))]);
     const prefix = withPrefix ? (T(rand([4, 3, cfg.width], 2, 0.5)) as tf.Tensor3D) : undefined;
     const before = tf.memory().numTensors;
-    const { decoder, logits: first } = IncrementalDecoder.start(lm, seqs, prefix);
+    const { decoder, logits: first } = await IncrementalDecoder.start(lm, seqs, prefix);
     let logits = first;
     try {
       for (let step = 0; step < 8; step++) {
@@ -40,7 +40,7 @@ describe.each(["cpu", "wasm"] as const)("incremental decoding on %s", (backend) 
         want.forEach((w, r) => expect(relDiff(logits.subarray(r * cfg.vocab, (r + 1) * cfg.vocab), w)).toBeLessThan(1e-4));
         const next = seqs.map((_, r) => 4 + ((step * 7 + r * 3) % 40));
         seqs.forEach((s, r) => s.push(next[r]!));
-        logits = decoder.step(next);
+        logits = await decoder.step(next);
       }
     } finally {
       decoder.dispose();
@@ -50,11 +50,11 @@ describe.each(["cpu", "wasm"] as const)("incremental decoding on %s", (backend) 
     prefix?.dispose();
   });
 
-  it("refuses an empty prompt and a wrong number of tokens", () => {
-    expect(() => IncrementalDecoder.start(lm, [[tokenizer.BOS], []])).toThrow(/at least one token/);
-    const { decoder } = IncrementalDecoder.start(lm, [[tokenizer.BOS], [tokenizer.BOS, 5]]);
+  it("refuses an empty prompt and a wrong number of tokens", async () => {
+    await expect(IncrementalDecoder.start(lm, [[tokenizer.BOS], []])).rejects.toThrow(/at least one token/);
+    const { decoder } = await IncrementalDecoder.start(lm, [[tokenizer.BOS], [tokenizer.BOS, 5]]);
     try {
-      expect(() => decoder.step([5])).toThrow(/needs 2 tokens/);
+      await expect(decoder.step([5])).rejects.toThrow(/needs 2 tokens/);
     } finally {
       decoder.dispose();
     }
