@@ -150,7 +150,7 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
       ran++;
       const seconds = (Date.now() - t0) / 1000;
       entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "ran", seconds });
-      opts.emit({ type: "node-done", node: pn.name, op: pn.op, action: "ran", seconds });
+      opts.emit({ type: "node-done", node: pn.name, op: pn.op, action: "ran", seconds, ...(outcome.summary ? { detail: outcome.summary } : {}) });
     } catch (err: unknown) {
       const message = err instanceof Error ? err.message : String(err);
       done.set(pn.id, "failed");

@@ -15,6 +15,8 @@ export interface NodeOutcome {
   readonly metrics?: string;
   /** Anything worth telling the user (malformed rows skipped, ...). */
   readonly warnings?: readonly string[];
+  /** The result in a few words, shown on the node's line when it finishes ("accuracy 61.0% (61/100)"). */
+  readonly summary?: string;
 }
 
 /** What a runner may use: the inputs' files, a scratch directory, the cancel signal. */

@@ -11,10 +11,11 @@ pipeline tiny_r1v {
 }
 
 # ---- Models ------------------------------------------------------------------------------------
-# Two LMs of the same width, so the adapter fits both, as Qwen2.5-32B and R1-Distill-32B do.
+# The reasoner is the stand-in trained further on worked solutions (pre_reasoner below), as
+# R1-Distill-Qwen2.5-32B is Qwen2.5-32B fine-tuned on reasoning traces: one width, related
+# embeddings, so the adapter carries over the swap, imperfectly.
 model enc = vision_encoder(image: 8, patch: 4, width: 32, layers: 2, classes: 10)
 model direct = decoder_lm(width: 64, layers: 2, heads: 4, context: 128)  # stand-in: answers directly
-model reasoner = decoder_lm(width: 64, layers: 2, heads: 4, context: 128)  # reasoner: pretrained twice as long
 model adapter = mlp(in: enc.width, out: direct.width, layers: 2)  # the only part trained after pretraining
 
 # ---- Data --------------------------------------------------------------------------------------
@@ -60,10 +61,10 @@ stage pre_direct : pretrain {
   lr = pre_lr
 }
 stage pre_reasoner : pretrain {
-  model = reasoner
+  from = pre_direct  # learns to write <think> steps before its answer
   data = arith
   context = 128
-  steps = 800
+  steps = 600
   lr = pre_lr
 }
 
@@ -96,8 +97,9 @@ stage init_hq : sft {
 }
 stage init_cot : sft {
   from = init_hq
-  data = va_cot
-  lr = refine
+  data = va_cot  # worked solutions the stand-in cannot write: a short, gentle pass
+  steps = 50
+  lr = 3e-4
 }
 
 stage test_init_full : eval {
@@ -148,8 +150,8 @@ dataset cot_0 = va_scored
 stage hybrid_0 : sft {
   from = swap_llm
   data = cot_0
-  steps = 200
-  lr = init  # the adapter re-learns its mapping for the reasoner's embeddings
+  steps = 150
+  lr = refine
 }
 stage test_hybrid_0 : eval {
   from = hybrid_0
@@ -198,14 +200,14 @@ reward tiny_r1v = 1.0 * accuracy + 0.5 * format
 
 stage rl : grpo {
   from = hybrid_4
-  data = va_scored | where rm >= 5
+  data = va_scored | where rm >= 4
   reward = tiny_r1v
   group = 4
   temperature = 1.0
-  lr = 1e-4
+  lr = 5e-4
   max_completion = 56
   batch = 8
-  steps = 20
+  steps = 40
   context = 128
   train = [adapter]
 }

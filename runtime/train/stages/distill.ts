@@ -66,6 +66,7 @@ export async function runDistill(node: IrNode, ctx: RunnerContext): Promise<Node
     outputs: [{ name: "data.jsonl", path: out }],
     metrics: JSON.stringify(metrics) + "\n",
     stdout: `distill: ${ok}/${rows.length} chains accepted in ${metrics.attempts} generations on ${backend}\n`,
+    summary: `${ok}/${rows.length} chains accepted`,
     ...(ok < rows.length ? { warnings: [`${rows.length - ok} row${rows.length - ok === 1 ? "" : "s"} kept a rejected chain (cot_accepted: false) after ${retries + 1} attempts`] } : {}),
   };
 }

@@ -69,5 +69,6 @@ export async function runEval(node: IrNode, ctx: RunnerContext): Promise<NodeOut
     outputs: [FAILURES, SUCCESSES, EVAL_METRICS].map((name) => ({ name, path: file(name) })),
     metrics: JSON.stringify(metrics) + "\n",
     stdout: `accuracy ${(metrics.accuracy * 100).toFixed(1)}% (${wins.length}/${rows.length}) on ${backend}\n`,
+    summary: `accuracy ${(metrics.accuracy * 100).toFixed(1)}% (${wins.length}/${rows.length})`,
   };
 }

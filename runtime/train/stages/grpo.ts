@@ -180,6 +180,7 @@ export async function runGrpo(node: IrNode, ctx: RunnerContext): Promise<NodeOut
     return {
       outputs, metrics: lines.map((l) => JSON.stringify(l)).join("\n") + "\n",
       stdout: `grpo ${model.describe()}: ${total} steps on ${backend}, ${batch}×${group} completions a step, trained ${trainedParts.join(", ")}, mean reward ${first.toFixed(3)} → ${last.toFixed(3)}\n`,
+      summary: `mean reward ${first.toFixed(3)} → ${last.toFixed(3)}`,
     };
   } finally {
     model.dispose();

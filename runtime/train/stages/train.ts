@@ -26,7 +26,7 @@ export async function runTraining(kind: "pretrain" | "sft", node: IrNode, ctx: R
     const batchLoss = kind === "pretrain" ? pretrainLoss(model, rows, p, node.name) : sftLoss(model, rows, p, node.name);
     const r = await trainLoop({ ...spec, batchLoss });
     const outputs = await saveModel(ctx.scratch, model, { stage: node.name, step: r.steps, fingerprint: spec.fingerprint, backend });
-    return { outputs, metrics: r.metrics, stdout: `${kind} ${model.describe()}: ${r.steps} steps on ${backend}${r.resumedFrom ? ` (resumed from the checkpoint at step ${r.resumedFrom})` : ""}, trained ${trainedParts.join(", ")}, final loss ${r.lastLoss.toFixed(4)}\n` };
+    return { outputs, metrics: r.metrics, stdout: `${kind} ${model.describe()}: ${r.steps} steps on ${backend}${r.resumedFrom ? ` (resumed from the checkpoint at step ${r.resumedFrom})` : ""}, trained ${trainedParts.join(", ")}, final loss ${r.lastLoss.toFixed(4)}\n`, summary: `final loss ${r.lastLoss.toFixed(3)}${r.resumedFrom ? `, resumed at step ${r.resumedFrom}` : ""}` };
   } finally {
     model.dispose();
   }
