@@ -63,6 +63,7 @@ const OBJECT_MODE = 0o444;
  *   objects/sha256/ab/<62 hex>   immutable blobs, named by their digest
  *   nodes/<fingerprint hex>.json one manifest per executed node, committed after its objects
  *   runs/<run id>.json           run records
+ *   compiled/<key>.bin           checked and lowered pipelines, one per file (src/cache/compiled.ts)
  *   tmp/                         scratch; everything is written here and renamed into place
  *   work/<fingerprint hex>/      a running node's working directory that outlives a killed attempt
  *                                (training checkpoints); removed when the node's result commits

@@ -1,5 +1,4 @@
 import { parseArgs } from "./args.js";
-import { runCheck } from "./check-command.js";
 import { fsHost } from "./fs-host.js";
 import { EXIT, type CliIO } from "./io.js";
 
@@ -49,12 +48,16 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     const color = a.flags.has("--color") || (!a.flags.has("--no-color") && io.isTTY && !io.env["NO_COLOR"]);
     const files = a.positional;
     switch (a.command) {
-      case "check":
+      case "check": {
+        // Loaded on demand, like every command: the parser builds its grammar when loaded, which
+        // a plan of an unchanged pipeline (compiled and kept in the cache) never needs.
+        const { runCheck } = await import("./check-command.js");
         if (!files.length) {
           io.stderr(`stagecraft check: no files given\n${USAGE}`);
           return EXIT.usage;
         }
         return runCheck({ files, json: a.flags.has("--json"), color }, io, fsHost);
+      }
       case "fmt": {
         const { runFmt } = await import("./fmt-command.js");
         if (!files.length) {

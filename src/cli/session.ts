@@ -1,17 +1,15 @@
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { resolveBackend } from "../../runtime/backend.js";
+import { loadCompiled, saveCompiled } from "../cache/compiled.js";
 import { StatCache } from "../cache/stat-cache.js";
 import { DEFAULT_STORE_DIR, Store } from "../cache/store.js";
-import { checkFile } from "../check/check.js";
-import { renderDiagnostics } from "../diagnostics/render.js";
-import { lower } from "../ir/lower.js";
 import type { Ir } from "../ir/ir.js";
 import { makePlan, type Plan } from "../plan/plan.js";
 import type { Selection } from "../plan/select.js";
 import { BACKEND_KINDS } from "../plan/versions.js";
 import { storePlanEnv } from "../plan/store-env.js";
 import { first, type Args } from "./args.js";
-import { fsHost } from "./fs-host.js";
 import type { CliIO } from "./io.js";
 
 export interface Session {
@@ -30,28 +28,55 @@ export function cacheDir(a: Args, io: CliIO): string {
   return first(a, "--cache-dir") ?? io.env["STAGECRAFT_CACHE_DIR"] ?? DEFAULT_STORE_DIR;
 }
 
+let build: Promise<string | undefined> | undefined;
+
+/**
+ * The identity of this build of stagecraft: the bundle's own digest, written beside it by
+ * scripts/bundle.mjs. Compiled pipelines are kept only per build, so a changed checker or lowering
+ * never meets an entry from another. Undefined when not running from the bundle (tests, `tsc`
+ * output): then nothing is kept.
+ */
+function buildId(): Promise<string | undefined> {
+  build ??= readFile(new URL("build-id", import.meta.url), "utf8").then((s) => s.trim() || undefined, () => undefined);
+  return build;
+}
+
 /** Checks and lowers a pipeline file and opens the cache; on any problem, prints it and returns an exit code. */
 export async function openSession(file: string, a: Args, io: CliIO, color: boolean): Promise<Session | number> {
-  const result = checkFile(file, fsHost);
-  // checkFile reads nothing it cannot open: no source for the entry file means it was unreadable.
-  if (!result.sources.has(file)) {
-    io.stderr(`stagecraft: cannot read '${file}'\n`);
-    return 1;
+  const root = cacheDir(a, io);
+  const id = await buildId();
+  // An unchanged pipeline skips parsing, checking and lowering (see src/cache/compiled.ts).
+  const kept = id ? await loadCompiled(path.resolve(root), id, file) : undefined;
+  let compiled: { ir: Ir; sources: ReadonlyMap<string, string> };
+  if (kept) compiled = kept;
+  else {
+    // Loaded only on a miss: the parser is large and builds its grammar when loaded.
+    const [{ checkFile }, { renderDiagnostics }, { lower }, { fsHost }] = await Promise.all([
+      import("../check/check.js"), import("../diagnostics/render.js"), import("../ir/lower.js"), import("./fs-host.js"),
+    ]);
+    const result = checkFile(file, fsHost);
+    // checkFile reads nothing it cannot open: no source for the entry file means it was unreadable.
+    if (!result.sources.has(file)) {
+      io.stderr(`stagecraft: cannot read '${file}'\n`);
+      return 1;
+    }
+    if (!result.program) {
+      io.stderr(renderDiagnostics(result.diagnostics, { text: (f) => result.sources.get(f) }, { color }));
+      return 1;
+    }
+    compiled = { ir: lower(result.program, (f) => result.sources.get(f) ?? ""), sources: result.sources };
   }
-  if (!result.program) {
-    io.stderr(renderDiagnostics(result.diagnostics, { text: (f) => result.sources.get(f) }, { color }));
-    return 1;
-  }
-  const ir = lower(result.program, (f) => result.sources.get(f) ?? "");
+  const { ir, sources } = compiled;
   const training = [...ir.nodes.values()].some((n) => BACKEND_KINDS.has(n.op));
   const backend = await resolveBackend(first(a, "--backend"), training);
   if (!backend.ok) {
     io.stderr(`stagecraft: ${backend.error}\n`);
     return 1;
   }
-  const store = await Store.open(cacheDir(a, io));
+  const store = await Store.open(root);
+  if (id && !kept) await saveCompiled(store.root, store.tmpDir, id, file, ir, sources);
   const stats = await StatCache.load(store.root);
-  return { file, ir, store, stats, backend: backend.name, sources: result.sources, cwd: path.dirname(file) };
+  return { file, ir, store, stats, backend: backend.name, sources, cwd: path.dirname(file) };
 }
 
 export function selection(a: Args): Selection & { backend?: string } {
