@@ -6,7 +6,7 @@ import type { NodeOutcome, RunnerContext } from "../../runner.js";
 import { AdamW } from "../optim.js";
 import { saveModel, startingModel, type Model } from "./artifact.js";
 import { boxedAnswer, imageBatch } from "./examples.js";
-import { batchOrder, totalSteps } from "./loop.js";
+import { batchOrder, checkpoint, resume, totalSteps } from "./loop.js";
 import { derivedSeed, num, paramsOf, readRows, stageSeed, type Row } from "./params.js";
 import { sampleCompletions, type Sampled } from "./sample.js";
 import { trainingBackend } from "./setup.js";
@@ -133,17 +133,28 @@ export async function runGrpo(node: IrNode, ctx: RunnerContext): Promise<NodeOut
     const trainedParts = partsToTrain(model, p["train"]);
     for (const x of model.parts) x.part.params.setFrozen(!trainedParts.includes(x.name));
     const trained = model.parts.filter((x) => trainedParts.includes(x.name));
+    const named = trained.flatMap((x) => x.part.params.entries().map(([n, v]): [string, tf.Variable] => [`${x.name}.${n}`, v]));
     const total = totalSteps(node, rows.length);
     const batch = Math.min(num(p["batch"], 8), rows.length);
-    const opt = new AdamW(trained.flatMap((x) => x.part.params.variables()), {
+    const every = num(p["checkpoint_every"], 50);
+    const opt = new AdamW(named.map(([, v]) => v), {
       schedule: p["lr"] ?? 0, totalSteps: total, weightDecay: num(p["weight_decay"], 0),
       decay: trained.flatMap((x) => x.part.params.decayed()),
       ...(typeof p["grad_clip"] === "number" ? { clipNorm: p["grad_clip"] } : {}),
     });
     const next = batchOrder(seed, rows.length, batch);
-    const lines: GrpoStep[] = [];
+    let lines: GrpoStep[] = [];
+    let start = 0;
+    // Checkpoints as the other training stages write them; prompts and samples are functions of the
+    // seed and the step, so a resumed stage draws what an uninterrupted one would.
+    const ckpt = { node, ctx, backend, fingerprint: ctx.fingerprint ?? "", trained: named };
     try {
-      for (let step = 0; step < total; step++) {
+      const resumed = await resume(ckpt, opt, total);
+      if (resumed) {
+        start = resumed.step;
+        lines = resumed.lines.map((l) => JSON.parse(l) as GrpoStep);
+      }
+      for (let step = start; step < total; step++) {
         if (ctx.signal.aborted) throw new Error("interrupted");
         const prompts = next(step).map((i) => rows[i]!);
         const expanded = prompts.flatMap((r) => Array.from({ length: group }, () => r));
@@ -158,7 +169,7 @@ export async function runGrpo(node: IrNode, ctx: RunnerContext): Promise<NodeOut
           const tokenLoss = grpoTokenLoss(logp, stopGradient(logp), tf.tensor2d(adv, [adv.length, 1]), eps, beta, refLogp);
           return sequenceMean(tokenLoss, tf.tensor2d(b.mask, [b.rows, b.length]));
         });
-        const kl = refLogp ? meanKl(refLogp, samples, b) : undefined;
+        const kl = refLogp ? await meanKl(refLogp, samples, b) : undefined;
         refLogp?.dispose();
         if (!Number.isFinite(info.loss)) throw new Error(`the loss became ${info.loss} at step ${step + 1} (lower the learning rate?)`);
         const mean = rewards.reduce((a, r) => a + r, 0) / rewards.length;
@@ -169,6 +180,7 @@ export async function runGrpo(node: IrNode, ctx: RunnerContext): Promise<NodeOut
           completion_tokens: samples.reduce((a, s) => a + s.ids.length, 0) / samples.length, tensors: tf.memory().numTensors,
         });
         ctx.emit({ type: "progress", node: node.name, done: step + 1, total });
+        if ((step + 1) % every === 0 && step + 1 < total) await checkpoint(ckpt, opt, step + 1, lines.map((l) => JSON.stringify(l)), info.loss);
         await new Promise((r) => setImmediate(r));
       }
     } finally {
@@ -179,8 +191,8 @@ export async function runGrpo(node: IrNode, ctx: RunnerContext): Promise<NodeOut
     const last = lines.at(-1)?.reward_mean ?? Number.NaN;
     return {
       outputs, metrics: lines.map((l) => JSON.stringify(l)).join("\n") + "\n",
-      stdout: `grpo ${model.describe()}: ${total} steps on ${backend}, ${batch}×${group} completions a step, trained ${trainedParts.join(", ")}, mean reward ${first.toFixed(3)} → ${last.toFixed(3)}\n`,
-      summary: `mean reward ${first.toFixed(3)} → ${last.toFixed(3)}`,
+      stdout: `grpo ${model.describe()}: ${total} steps on ${backend}${start ? ` (resumed from the checkpoint at step ${start})` : ""}, ${batch}×${group} completions a step, trained ${trainedParts.join(", ")}, mean reward ${first.toFixed(3)} → ${last.toFixed(3)}\n`,
+      summary: `mean reward ${first.toFixed(3)} → ${last.toFixed(3)}${start ? `, resumed at step ${start}` : ""}`,
     };
   } finally {
     model.dispose();
@@ -189,8 +201,8 @@ export async function runGrpo(node: IrNode, ctx: RunnerContext): Promise<NodeOut
 }
 
 /** The k3 KL per token, averaged per sequence then over sequences, at the sampled policy (before the step). */
-function meanKl(refLogp: tf.Tensor2D, samples: readonly Sampled[], b: ReturnType<typeof completionBatch>): number {
-  const ref = refLogp.dataSync();
+async function meanKl(refLogp: tf.Tensor2D, samples: readonly Sampled[], b: ReturnType<typeof completionBatch>): Promise<number> {
+  const ref = await refLogp.data();
   let sum = 0;
   samples.forEach((s, r) => {
     if (s.logps.length === 0) return;

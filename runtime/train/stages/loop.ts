@@ -124,6 +124,9 @@ export async function trainLoop(spec: LoopSpec): Promise<LoopResult> {
 const ADAM_M = "__adamw__.m.";
 const ADAM_V = "__adamw__.v.";
 
+/** What a checkpoint names and holds: the trained weights (with the optimizer's moments) of one node. */
+export type CheckpointSpec = Pick<LoopSpec, "node" | "ctx" | "backend" | "fingerprint" | "trained">;
+
 export const checkpointPath = (ctx: RunnerContext): string => path.join(ctx.work, "checkpoints", "last.safetensors");
 
 /**
@@ -131,10 +134,11 @@ export const checkpointPath = (ctx: RunnerContext): string => path.join(ctx.work
  * `step`, in one file in the node's work directory, written atomically (a kill mid-write leaves
  * the previous checkpoint). Only the newest is kept.
  */
-async function checkpoint(spec: LoopSpec, opt: AdamW, step: number, lines: readonly string[], lastLoss: number): Promise<void> {
+export async function checkpoint(spec: CheckpointSpec, opt: AdamW, step: number, lines: readonly string[], lastLoss: number): Promise<void> {
   const s = await opt.state();
+  const weights = await Promise.all(spec.trained.map(async ([, v]) => Float32Array.from(await v.data())));
   const tensors = spec.trained.flatMap(([name, v], i) => [
-    { name, shape: v.shape, data: Float32Array.from(v.dataSync()) },
+    { name, shape: v.shape, data: weights[i]! },
     { name: `${ADAM_M}${name}`, shape: v.shape, data: s.m[i]! },
     { name: `${ADAM_V}${name}`, shape: v.shape, data: s.v[i]! },
   ]);
@@ -152,7 +156,7 @@ async function checkpoint(spec: LoopSpec, opt: AdamW, step: number, lines: reado
  * for this node (same fingerprint and backend, the same trained tensors, a step before the end);
  * anything else there is ignored and the stage starts from the beginning.
  */
-async function resume(spec: LoopSpec, opt: AdamW, total: number): Promise<{ step: number; lines: string[]; lastLoss: number } | undefined> {
+export async function resume(spec: CheckpointSpec, opt: AdamW, total: number): Promise<{ step: number; lines: string[]; lastLoss: number } | undefined> {
   const bytes = await readFile(checkpointPath(spec.ctx)).catch(() => undefined);
   if (!bytes) return undefined;
   const d = decodeSafetensors(bytes);

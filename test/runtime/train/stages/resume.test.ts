@@ -34,10 +34,10 @@ const ARGS = ["run", "p.sc", "--backend", "wasm"];
 const dirs: string[] = [];
 afterAll(() => cleanup(...dirs));
 
-function project(tag: string): string {
+function project(tag: string, tree: Record<string, string> = files): string {
   const d = tempDir(tag);
   dirs.push(d);
-  writeTree(d, files);
+  writeTree(d, tree);
   return d;
 }
 
@@ -48,9 +48,9 @@ function checkpoints(dir: string): string[] {
   return readdirSync(work).map((fp) => path.join(work, fp, "checkpoints", "last.safetensors")).filter((f) => existsSync(f));
 }
 
-async function result(dir: string): Promise<{ weights: Buffer; stdout: string; metrics: string; fingerprint: string }> {
+async function result(dir: string, stage = "pre"): Promise<{ weights: Buffer; stdout: string; metrics: string; fingerprint: string }> {
   const plan = await planJson(dir, "p.sc", ["--backend", "wasm"]);
-  const n = plan.nodes.find((x) => x.name === "pre")!;
+  const n = plan.nodes.find((x) => x.name === stage)!;
   expect(n.status).toBe("cached");
   const store = await Store.open(path.join(dir, ".stagecraft"));
   const m = await store.readManifest(n.fingerprint);
@@ -102,4 +102,67 @@ describe("resuming a killed training stage", () => {
     expect(reference.fingerprint).toBe(resumed.fingerprint);
     expect(resumed.weights.equals(reference.weights)).toBe(true);
   }, 120_000);
+});
+
+/** GRPO checkpoints and resumes the same way: prompts and samples are functions of the seed and the step. */
+const GRPO_STEPS = 40;
+const GRPO = `pipeline resume {
+  seed = 5
+}
+model lm = decoder_lm(width: 32, layers: 1, heads: 2, context: 48)
+dataset text = jsonl("text.jsonl")
+stage pre : pretrain {
+  model = lm
+  data = text
+  steps = 40
+  batch = 16
+  context = 48
+  lr = 3e-3
+}
+reward correct = boxed_answer == answer
+stage rl : grpo {
+  from = pre
+  data = text
+  reward = correct
+  group = 4
+  batch = 4
+  max_completion = 16
+  context = 48
+  steps = ${GRPO_STEPS}
+  lr = 1e-3
+  kl = 0.01
+  checkpoint_every = 10
+}
+`;
+
+describe("resuming a killed GRPO stage", () => {
+  it("SIGKILL after a checkpoint, then run: it resumes and the weights and metrics match an uninterrupted run", async () => {
+    assertBuilt();
+    const tree = { "p.sc": GRPO, "text.jsonl": textRows(256, 7) };
+    const killed = project("grpo-killed", tree);
+    const child = spawnCli(killed, ARGS);
+    const t0 = Date.now();
+    while (checkpoints(killed).length === 0) {
+      if (Date.now() - t0 > 90_000) throw new Error(`no checkpoint after 90 s:\n${child.stderr()}`);
+      if (child.child.exitCode !== null) throw new Error(`the run ended before its first checkpoint:\n${child.stderr()}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    child.child.kill("SIGKILL");
+    expect((await child.done).signal).toBe("SIGKILL");
+    const again = await spawnCli(killed, ARGS).done;
+    expect(again.code, again.stderr).toBe(0);
+    const resumed = await result(killed, "rl");
+    const at = Number(/resumed from the checkpoint at step (\d+)/.exec(resumed.stdout)?.[1]);
+    expect(at % 10).toBe(0);
+    expect(at).toBeGreaterThan(0);
+
+    const fresh = project("grpo-fresh", tree);
+    expect((await spawnCli(fresh, ARGS).done).code).toBe(0);
+    const reference = await result(fresh, "rl");
+    expect(reference.stdout).not.toMatch(/resumed/);
+    expect(resumed.weights.equals(reference.weights)).toBe(true);
+    // Every step's record, rewards and KL included, is the uninterrupted run's.
+    expect(resumed.metrics.trim().split("\n").map((l) => { const { tensors: _t, ...m } = JSON.parse(l) as Record<string, number>; return m; }))
+      .toEqual(reference.metrics.trim().split("\n").map((l) => { const { tensors: _t, ...m } = JSON.parse(l) as Record<string, number>; return m; }));
+  }, 180_000);
 });
