@@ -23,9 +23,11 @@ function installed(pkg: string): boolean {
 }
 
 /**
- * The backend a run would use: the one asked for, or the best one installed. Only looks for the
- * packages (loading TensorFlow.js is slow and is done by the training runtime when a stage runs).
- * Returns an error naming what to install when the one asked for is missing.
+ * The backend asked for, checked by its packages, or in auto mode the best one whose packages are
+ * installed. Only looks for the packages (loading TensorFlow.js is slow and is done by the training
+ * runtime when a stage runs); `resolveBackend` is the full answer in auto mode, which also asks
+ * whether webgpu has a real GPU. Returns an error naming what to install when the one asked for is
+ * missing.
  */
 export function pickBackend(requested: string | undefined): { ok: true; name: string } | { ok: false; error: string } {
   if (requested && requested !== "auto") {

@@ -1,7 +1,7 @@
 import { appendFileSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { pickBackend } from "../../runtime/backend.js";
+import { resolveBackend } from "../../runtime/backend.js";
 import { newRunId } from "../../src/cache/manifest.js";
 import { StatCache } from "../../src/cache/stat-cache.js";
 import { Store } from "../../src/cache/store.js";
@@ -274,7 +274,7 @@ describe("change one thing: a reward weight of a grpo stage", () => {
       const store = await Store.open(".stagecraft");
       const stats = await StatCache.load(store.root);
       // The backend the CLI would pick, so the fake result matches what `plan` computes.
-      const backend = pickBackend(undefined);
+      const backend = await resolveBackend(undefined);
       return { store, plan: await makePlan(ir, storePlanEnv(store, stats), { backend: backend.ok ? backend.name : "none" }) };
     } finally {
       process.chdir(before);
