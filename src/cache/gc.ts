@@ -21,6 +21,8 @@ export interface GcReport {
   readonly removedManifests: readonly string[];
   readonly removedObjects: readonly Digest[];
   readonly removedTmp: readonly string[];
+  /** Working directories of nodes whose result is committed: leftovers of a run killed in between. */
+  readonly removedWork: readonly string[];
   readonly bytesFreed: number;
   /** Objects, manifests and run records left. */
   readonly bytesAfter: number;
@@ -46,6 +48,7 @@ export async function gc(store: Store, opts: GcOptions = {}): Promise<GcReport> 
   const removedManifests: string[] = [];
   const removedObjects: Digest[] = [];
   const removedTmp: string[] = [];
+  const removedWork: string[] = [];
   let bytesFreed = 0;
   const remove = async (del: () => Promise<number>, size: number): Promise<number> => {
     const freed = opts.dryRun ? size : await del();
@@ -98,6 +101,16 @@ export async function gc(store: Store, opts: GcOptions = {}): Promise<GcReport> 
     removedTmp.push(f.path);
   }
 
+  // A node's work directory holds the checkpoints an interrupted attempt resumes from; once the
+  // node's result is committed nothing reads it (the executor removes it then, unless killed first).
+  // The work of a node without a result is kept: the next run resumes from it.
+  const committed = new Set(await store.listManifests());
+  for (const w of await store.listWork()) {
+    if (!committed.has(w.fingerprint)) continue;
+    await remove(async () => (await rm(w.path, { recursive: true, force: true }), w.size), w.size);
+    removedWork.push(w.path);
+  }
+
   let runBytes = 0;
   for (const e of await store.listRunEntries()) if (e.ok) runBytes += e.size;
   let total = runBytes + sum([...kept.values()].map((k) => k.size)) + sum([...objectSize.values()]);
@@ -119,7 +132,7 @@ export async function gc(store: Store, opts: GcOptions = {}): Promise<GcReport> 
       }
     }
   }
-  return { removedManifests, removedObjects, removedTmp, bytesFreed, bytesAfter: total };
+  return { removedManifests, removedObjects, removedTmp, removedWork, bytesFreed, bytesAfter: total };
 }
 
 /** Each digest once, so a manifest listing one object twice does not count it twice. */

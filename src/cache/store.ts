@@ -300,6 +300,18 @@ export class Store {
     return out;
   }
 
+  /** Working directories of nodes (`work/<fingerprint>/`, training checkpoints), with their size. */
+  async listWork(): Promise<(ScratchEntry & { readonly fingerprint: string })[]> {
+    const dir = path.join(this.root, "work");
+    const out: (ScratchEntry & { readonly fingerprint: string })[] = [];
+    for (const name of await readdirIfExists(dir)) {
+      const p = path.join(dir, name);
+      const tree = await treeStat(p);
+      if (tree) out.push({ path: p, size: tree.size, mtimeMs: tree.newestMtimeMs, isDir: true, fingerprint: name });
+    }
+    return out;
+  }
+
   /** Removes a manifest; returns the bytes freed (0 if it was already gone). For gc, under the run lock. */
   async deleteManifest(fingerprint: string): Promise<number> {
     return removeCounting(this.manifestPath(fingerprint));

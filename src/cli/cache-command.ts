@@ -53,7 +53,8 @@ export async function runCache(a: Args, io: CliIO): Promise<number> {
       if (!lock.ok) return 130;
       try {
         const report = await gc(store, { ...(keep !== undefined ? { keepLast: Number(keep) } : {}), ...(size?.ok ? { maxSize: size.value } : {}) });
-        io.stdout(`removed ${report.removedManifests.length} results and ${report.removedObjects.length} objects, freed ${report.bytesFreed} bytes; ${report.bytesAfter} bytes left\n`);
+        const work = report.removedWork.length ? `, ${report.removedWork.length} leftover work director${report.removedWork.length === 1 ? "y" : "ies"}` : "";
+        io.stdout(`removed ${report.removedManifests.length} results and ${report.removedObjects.length} objects${work}, freed ${report.bytesFreed} bytes; ${report.bytesAfter} bytes left\n`);
       } finally {
         await lock.value.release();
       }

@@ -51,6 +51,19 @@ describe("gc", () => {
     expect((await store.listRuns()).length).toBe(3);
   });
 
+  it("removes the work directory of a node whose result is committed, and keeps one a run can resume from", async () => {
+    const { store } = await history();
+    const FP_D = "d".repeat(64);
+    for (const fp of [FP_C, FP_D]) {
+      await mkdir(path.join(store.root, "work", fp, "checkpoints"), { recursive: true });
+      await writeFile(path.join(store.root, "work", fp, "checkpoints", "last.safetensors"), "x".repeat(500));
+    }
+    const report = await gc(store);
+    expect(report.removedWork).toEqual([path.join(store.root, "work", FP_C)]);
+    expect(report.bytesFreed).toBeGreaterThanOrEqual(500);
+    expect(await readdir(path.join(store.root, "work"))).toEqual([FP_D]);
+  });
+
   it("without keepLast keeps every manifest and drops only unreferenced objects", async () => {
     const { store } = await history();
     const orphan = await store.putBytes("put by a run that crashed before its manifest");
