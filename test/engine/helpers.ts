@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Digest } from "../../src/cache/digest.js";
+import { Store } from "../../src/cache/store.js";
 import { main } from "../../src/cli/main.js";
 
 /** The repository root, wherever vitest was started from. */
@@ -198,4 +200,24 @@ export function fixtureProject(dir: string): void {
   });
   mkdirSync(path.join(dir, "out"), { recursive: true });
   mkdirSync(path.join(dir, "sub"), { recursive: true });
+}
+
+/** A cached node's output files (name → path in the store) and its metrics text. */
+export interface StageResult {
+  readonly files: ReadonlyMap<string, string>;
+  readonly metrics?: string;
+}
+
+/** Every node of `file` with a result in `dir`'s cache, by name, as the plan sees them. */
+export async function cachedResults(dir: string, file: string, extra: readonly string[] = []): Promise<Map<string, StageResult>> {
+  const plan = await planJson(dir, file, extra);
+  const store = await Store.open(path.join(dir, ".stagecraft"));
+  const out = new Map<string, StageResult>();
+  for (const n of plan.nodes) {
+    const m = await store.readManifest(n.fingerprint);
+    if (!m.ok) continue;
+    const metrics = m.manifest.metrics ? readFileSync(store.objectPath(m.manifest.metrics as Digest), "utf8") : undefined;
+    out.set(n.name, { files: new Map(m.manifest.outputs.map((o) => [o.name, store.objectPath(o.digest)])), ...(metrics ? { metrics } : {}) });
+  }
+  return out;
 }

@@ -1,9 +1,6 @@
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Digest } from "../../src/cache/digest.js";
-import { Store } from "../../src/cache/store.js";
-import { cleanup, planJson, sc, tempDir, writeTree } from "../engine/helpers.js";
+import { cachedResults, cleanup, sc, tempDir, writeTree, type StageResult } from "../engine/helpers.js";
 
 /**
  * workflows/tiny-r1v.sc reduced to what fits in a test: its built-in data, the encoder and the
@@ -79,7 +76,7 @@ stage test_rl : eval {
 `;
 
 let dir: string;
-const read = new Map<string, { files: Map<string, string>; metrics?: string }>();
+let read: Map<string, StageResult>;
 
 beforeAll(async () => {
   dir = tempDir("tiny-reduced");
@@ -87,14 +84,7 @@ beforeAll(async () => {
   const r = await sc(dir, ["run", "p.sc", "--backend", "wasm"]);
   if (r.code !== 0) throw new Error(`run failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
   console.log(r.stdout.split("\n").filter((l) => /^✓ (test_|rl|sft)/.test(l)).join("\n"));
-  const plan = await planJson(dir, "p.sc", ["--backend", "wasm"]);
-  const store = await Store.open(path.join(dir, ".stagecraft"));
-  for (const n of plan.nodes) {
-    const m = await store.readManifest(n.fingerprint);
-    if (!m.ok) continue;
-    const metrics = m.manifest.metrics ? readFileSync(store.objectPath(m.manifest.metrics as Digest), "utf8") : undefined;
-    read.set(n.name, { files: new Map(m.manifest.outputs.map((o) => [o.name, store.objectPath(o.digest)])), ...(metrics ? { metrics } : {}) });
-  }
+  read = await cachedResults(dir, "p.sc", ["--backend", "wasm"]);
 }, 240_000);
 
 afterAll(() => cleanup(dir));

@@ -1,10 +1,7 @@
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Store } from "../../../../src/cache/store.js";
-import type { Digest } from "../../../../src/cache/digest.js";
 import { decodeSafetensors } from "../../../../runtime/train/safetensors.js";
-import { cleanup, planJson, sc, tempDir, writeTree } from "../../../engine/helpers.js";
+import { cachedResults, cleanup, sc, tempDir, writeTree, type StageResult } from "../../../engine/helpers.js";
 import { PIPELINE, glyphRows, textRows, visualRows } from "../stages/fixture.js";
 
 /**
@@ -38,7 +35,7 @@ stage test_rl : eval {
 const files = { "p.sc": PIPELINE.replace("steps = 250", "steps = 80") + RL, "glyphs.jsonl": glyphRows(512, 1), "lm.jsonl": textRows(512, 4), "train.jsonl": visualRows(512, 2), "test.jsonl": visualRows(64, 3) };
 
 let dir: string;
-const out = new Map<string, { files: Map<string, string>; metrics?: string }>();
+let out: Map<string, StageResult>;
 
 beforeAll(async () => {
   dir = tempDir("grpo");
@@ -46,14 +43,7 @@ beforeAll(async () => {
   const r = await sc(dir, ["run", "p.sc", "--backend", "wasm"]);
   if (r.code !== 0) throw new Error(`run failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
   console.log(r.stdout.split("\n").filter((l) => /grpo|accuracy/.test(l)).join("\n"));
-  const plan = await planJson(dir, "p.sc");
-  const store = await Store.open(path.join(dir, ".stagecraft"));
-  for (const n of plan.nodes) {
-    const m = await store.readManifest(n.fingerprint);
-    if (!m.ok) continue;
-    const metrics = m.manifest.metrics ? readFileSync(store.objectPath(m.manifest.metrics as Digest), "utf8") : undefined;
-    out.set(n.name, { files: new Map(m.manifest.outputs.map((o) => [o.name, store.objectPath(o.digest)])), ...(metrics ? { metrics } : {}) });
-  }
+  out = await cachedResults(dir, "p.sc");
 }, 180_000);
 
 afterAll(() => cleanup(dir));
