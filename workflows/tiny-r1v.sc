@@ -25,7 +25,7 @@ dataset arith_direct = synthetic("arith_text", rows: 2K, seed: 12, rationale: fa
 dataset va = synthetic("visual_arith", rows: 1K, seed: 13)  # D: image + question, answer in \boxed{}
 dataset va_direct = synthetic("visual_arith", rows: 1K, seed: 13, rationale: false)  # D as the stand-in answers
 dataset va_cot = synthetic("visual_arith", rows: 100, seed: 14)  # stands in for the 40K CoT samples
-dataset heldout = synthetic("visual_arith", rows: 100, seed: 99)  # never trained on
+dataset heldout = synthetic("visual_arith", rows: 500, seed: 99)  # never trained on; 500 rows: ±2 points
 
 # ---- Scorers -----------------------------------------------------------------------------------
 scorer judge_quality = rule("quality")  # stands in for GPT-4's quality judgement
@@ -207,7 +207,7 @@ stage rl : grpo {
   lr = 5e-4
   max_completion = 56
   batch = 8
-  steps = 40
+  steps = 80
   context = 128
   train = [adapter]
 }
