@@ -22,19 +22,19 @@ const mlp = new Mlp({ in: I, out: O, hidden: H, layers: 2 }, 1);
 const opt = new AdamW(mlp.params.variables(), { schedule: 1e-3, totalSteps: 1e9, weightDecay: 0.01, measureGradNorm: false });
 const x = tf.randomNormal([B, I], 0, 1, "float32", 1);
 const y = tf.randomNormal([B, O], 0, 1, "float32", 2);
-const step = () => opt.minimize(() => tf.mean(tf.squaredDifference(mlp.apply(x), y))).loss;
+const step = async () => (await opt.minimize(() => tf.mean(tf.squaredDifference(mlp.apply(x), y)))).loss;
 
 const slow = mode !== "wasm";
 const reps = slow ? 3 : 20;
 const rounds = slow ? 3 : 5;
-let first = step();
-for (let i = 0; i < (slow ? 1 : 5); i++) step();
+let first = await step();
+for (let i = 0; i < (slow ? 1 : 5); i++) await step();
 const tensors = tf.memory().numTensors;
 const perStep = [];
 let last = first;
 for (let r = 0; r < rounds; r++) {
   const t0 = now();
-  for (let i = 0; i < reps; i++) last = step();
+  for (let i = 0; i < reps; i++) last = await step();
   perStep.push((now() - t0) / reps);
 }
 const ms = median(perStep);
