@@ -97,7 +97,7 @@ export async function hashHandle(
  */
 export function canonicalJson(value: unknown): string {
   const parts: string[] = [];
-  write(value, "$", parts, new Set());
+  write(value, [], parts, new Set());
   return parts.join("");
 }
 
@@ -105,7 +105,12 @@ export function digestJson(value: unknown): Digest {
   return digestBytes(canonicalJson(value));
 }
 
-function write(v: unknown, at: string, out: string[], open: Set<object>): void {
+/** Where a value sits, as `$.a[2].b`; built only for an error message (hashing builds no paths). */
+function pathText(at: readonly (string | number)[]): string {
+  return at.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("").replace(/^/, "$");
+}
+
+function write(v: unknown, at: (string | number)[], out: string[], open: Set<object>): void {
   switch (typeof v) {
     case "string":
       out.push(JSON.stringify(v));
@@ -114,7 +119,7 @@ function write(v: unknown, at: string, out: string[], open: Set<object>): void {
       out.push(v ? "true" : "false");
       return;
     case "number":
-      if (!Number.isFinite(v)) throw new TypeError(`canonicalJson: ${String(v)} at ${at} has no JSON form`);
+      if (!Number.isFinite(v)) throw new TypeError(`canonicalJson: ${String(v)} at ${pathText(at)} has no JSON form`);
       out.push(JSON.stringify(v));
       return;
     case "object":
@@ -122,40 +127,44 @@ function write(v: unknown, at: string, out: string[], open: Set<object>): void {
         out.push("null");
         return;
       }
-      if (open.has(v)) throw new TypeError(`canonicalJson: cycle at ${at}`);
+      if (open.has(v)) throw new TypeError(`canonicalJson: cycle at ${pathText(at)}`);
       open.add(v);
       if (Array.isArray(v)) writeArray(v, at, out, open);
       else writeObject(v, at, out, open);
       open.delete(v);
       return;
     default:
-      throw new TypeError(`canonicalJson: ${typeof v} at ${at} has no JSON form`);
+      throw new TypeError(`canonicalJson: ${typeof v} at ${pathText(at)} has no JSON form`);
   }
 }
 
-function writeArray(v: readonly unknown[], at: string, out: string[], open: Set<object>): void {
+function writeArray(v: readonly unknown[], at: (string | number)[], out: string[], open: Set<object>): void {
   out.push("[");
   for (let i = 0; i < v.length; i++) {
     if (i > 0) out.push(",");
-    write(v[i], `${at}[${i}]`, out, open);
+    at.push(i);
+    write(v[i], at, out, open);
+    at.pop();
   }
   out.push("]");
 }
 
-function writeObject(v: object, at: string, out: string[], open: Set<object>): void {
+function writeObject(v: object, at: (string | number)[], out: string[], open: Set<object>): void {
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) {
     const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
-    throw new TypeError(`canonicalJson: ${typeof name === "string" ? name : "non-plain object"} at ${at}`);
+    throw new TypeError(`canonicalJson: ${typeof name === "string" ? name : "non-plain object"} at ${pathText(at)}`);
   }
   const rec = v as Readonly<Record<string, unknown>>;
   out.push("{");
-  Object.keys(rec)
-    .sort()
-    .forEach((k, i) => {
-      if (i > 0) out.push(",");
-      out.push(JSON.stringify(k), ":");
-      write(rec[k], `${at}.${k}`, out, open);
-    });
+  const keys = Object.keys(rec).sort();
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (i > 0) out.push(",");
+    out.push(JSON.stringify(k), ":");
+    at.push(k);
+    write(rec[k], at, out, open);
+    at.pop();
+  }
   out.push("}");
 }
