@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { resolveBackend } from "../../runtime/backend.js";
-import { loadCompiled, saveCompiled } from "../cache/compiled.js";
+import { type CompiledPipeline, loadCompiled, saveCompiled } from "../cache/compiled.js";
 import { StatCache } from "../cache/stat-cache.js";
 import { DEFAULT_STORE_DIR, Store } from "../cache/store.js";
 import type { Ir } from "../ir/ir.js";
-import { makePlan, type Plan } from "../plan/plan.js";
+import { makePlan, planStatics, type Plan, type PlanStatics } from "../plan/plan.js";
 import type { Selection } from "../plan/select.js";
 import { BACKEND_KINDS } from "../plan/versions.js";
 import { storePlanEnv } from "../plan/store-env.js";
@@ -19,6 +19,8 @@ export interface Session {
   readonly stats: StatCache;
   readonly backend: string;
   readonly sources: ReadonlyMap<string, string>;
+  /** What plans derive from the pipeline alone (see plan/plan.ts). */
+  readonly statics: PlanStatics;
   /** The directory relative paths in the pipeline resolve against: the pipeline file's own. */
   readonly cwd: string;
 }
@@ -47,7 +49,7 @@ export async function openSession(file: string, a: Args, io: CliIO, color: boole
   const id = await buildId();
   // An unchanged pipeline skips parsing, checking and lowering (see src/cache/compiled.ts).
   const kept = id ? await loadCompiled(path.resolve(root), id, file) : undefined;
-  let compiled: { ir: Ir; sources: ReadonlyMap<string, string> };
+  let compiled: CompiledPipeline;
   if (kept) compiled = kept;
   else {
     // Loaded only on a miss: the parser is large and builds its grammar when loaded.
@@ -64,9 +66,10 @@ export async function openSession(file: string, a: Args, io: CliIO, color: boole
       io.stderr(renderDiagnostics(result.diagnostics, { text: (f) => result.sources.get(f) }, { color }));
       return 1;
     }
-    compiled = { ir: lower(result.program, (f) => result.sources.get(f) ?? ""), sources: result.sources };
+    const ir = lower(result.program, (f) => result.sources.get(f) ?? "");
+    compiled = { ir, sources: result.sources, statics: planStatics(ir) };
   }
-  const { ir, sources } = compiled;
+  const { ir, sources, statics } = compiled;
   const training = [...ir.nodes.values()].some((n) => BACKEND_KINDS.has(n.op));
   const backend = await resolveBackend(first(a, "--backend"), training);
   if (!backend.ok) {
@@ -74,9 +77,9 @@ export async function openSession(file: string, a: Args, io: CliIO, color: boole
     return 1;
   }
   const store = await Store.open(root);
-  if (id && !kept) await saveCompiled(store.root, store.tmpDir, id, file, ir, sources);
+  if (id && !kept) await saveCompiled(store.root, store.tmpDir, id, file, compiled);
   const stats = await StatCache.load(store.root);
-  return { file, ir, store, stats, backend: backend.name, sources, cwd: path.dirname(file) };
+  return { file, ir, store, stats, backend: backend.name, sources, statics, cwd: path.dirname(file) };
 }
 
 export function selection(a: Args): Selection & { backend?: string } {
@@ -87,7 +90,7 @@ export function selection(a: Args): Selection & { backend?: string } {
 
 export async function planFor(s: Session, a: Args): Promise<Plan> {
   const env = storePlanEnv(s.store, s.stats, first(a, "--executor") === "slurm" ? "slurm" : "local", path.resolve(s.file));
-  const plan = await makePlan(s.ir, env, { ...selection(a), backend: s.backend });
+  const plan = await makePlan(s.ir, env, { ...selection(a), backend: s.backend, statics: s.statics });
   await s.stats.save();
   return plan;
 }

@@ -48,36 +48,85 @@ function named(v: Canon, ir: Ir): Canon {
   return v;
 }
 
+/**
+ * The part of a node's record that depends on the pipeline alone: its params as the record keeps
+ * them (names for node ids, row expressions as text, paths relative to the pipeline file) and their
+ * canonical JSON. A pure function of the lowered pipeline, so it can be kept with it.
+ */
+export interface StaticPart {
+  /** The params as an object; when left out, parsed from `paramsJson` the first time they are read. */
+  readonly params?: Canon;
+  readonly paramsJson: string;
+}
+
+export function staticPart(node: IrNode, ir: Ir): StaticPart {
+  const params = named(node.params, ir);
+  const src = node.op === "jsonl" && params && typeof params === "object" && !Array.isArray(params) ? (params as Record<string, Canon>) : undefined;
+  const kept = src && typeof src["path"] === "string" ? { ...src, path: projectPath(ir, src["path"]) } : params;
+  return { params: kept, paramsJson: canonicalJson(kept) };
+}
+
+/**
+ * Paths reach the IR relative to the working directory; the record keeps them relative to the
+ * pipeline file, so `stagecraft plan p.sc` and `stagecraft plan proj/p.sc` agree on every fingerprint.
+ */
+function projectPath(ir: Ir, f: string): string {
+  return path.relative(path.dirname(ir.entry), f) || ".";
+}
+
 export function fingerprintNode(
   node: IrNode,
   ir: Ir,
   inputFingerprints: ReadonlyMap<NodeId, string>,
   files: Readonly<Record<string, string>>,
   backend: string,
+  fixed: StaticPart = staticPart(node, ir),
 ): Fingerprinted {
   const inputs: Record<string, string> = {};
   for (const id of node.inputs) {
     const n = ir.nodes.get(id);
     inputs[n?.name ?? id] = inputFingerprints.get(id) ?? "missing";
   }
-  const seedParam = node.kind === "stage" ? (node.params as Record<string, Canon>)["seed"] : (node.params as Record<string, Canon>)["seed"];
-  // Paths reach the IR relative to the working directory; the record keeps them relative to the
-  // pipeline file, so `stagecraft plan p.sc` and `stagecraft plan proj/p.sc` agree on every fingerprint.
-  const base = path.dirname(ir.entry);
-  const project = (f: string) => path.relative(base, f) || ".";
-  const params = named(node.params, ir);
-  const src = node.op === "jsonl" && params && typeof params === "object" && !Array.isArray(params) ? (params as Record<string, Canon>) : undefined;
+  const seedParam = (node.params as Record<string, Canon>)["seed"];
+  // Most records are only hashed (the JSON is given); the params object is made when something
+  // reads it: a diff against an earlier result, or the manifest a run writes.
+  let params = fixed.params;
   const record: FingerprintRecord = {
     kind: node.kind,
     op: node.op,
     impl: IMPL_VERSIONS[node.op] ?? 1,
-    params: src && typeof src["path"] === "string" ? { ...src, path: project(src["path"]) } : params,
+    get params(): Canon {
+      return (params ??= JSON.parse(fixed.paramsJson) as Canon);
+    },
     inputs,
-    files: Object.fromEntries(Object.entries(files).map(([f, d]) => [project(f), d])),
+    files: isEmpty(files) ? {} : Object.fromEntries(Object.entries(files).map(([f, d]) => [projectPath(ir, f), d])),
     ...(SEEDED_KINDS.has(node.op) ? { seed: typeof seedParam === "number" ? seedParam : ir.pipeline.seed } : {}),
     ...(BACKEND_KINDS.has(node.op) ? { backend } : {}),
   };
-  return { record, fingerprint: sha256Hex(canonicalJson(record)) };
+  return { record, fingerprint: sha256Hex(recordJson(record, fixed.paramsJson)) };
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+/**
+ * canonicalJson(record), with the params' canonical JSON given: the record's keys in sorted order
+ * (backend, files, impl, inputs, kind, op, params, seed), the small parts written here.
+ */
+export function recordJson(r: FingerprintRecord, paramsJson: string): string {
+  const parts = [
+    ...(r.backend !== undefined ? [`"backend":${JSON.stringify(r.backend)}`] : []),
+    `"files":${canonicalJson(r.files)}`,
+    `"impl":${canonicalJson(r.impl)}`,
+    `"inputs":${canonicalJson(r.inputs)}`,
+    `"kind":${JSON.stringify(r.kind)}`,
+    `"op":${JSON.stringify(r.op)}`,
+    `"params":${paramsJson}`,
+    ...(r.seed !== undefined ? [`"seed":${canonicalJson(r.seed)}`] : []),
+  ];
+  return `{${parts.join(",")}}`;
 }
 
 /** Paths a node reads, found in its params: data sources, declared command inputs, scripts named in argv. */

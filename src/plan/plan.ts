@@ -5,7 +5,7 @@ import { obj } from "../ir/read.js";
 import { sparkline } from "../ir/schedule.js";
 import { CostModel, type Cost } from "./cost.js";
 import { explainChange } from "./explain.js";
-import { filesRead, fingerprintNode, type FingerprintRecord } from "./fingerprint.js";
+import { filesRead, fingerprintNode, staticPart, type FingerprintRecord } from "./fingerprint.js";
 import { select, type Selection } from "./select.js";
 
 export type Status = "cached" | "run" | "blocked" | "skipped" | "source";
@@ -50,6 +50,8 @@ export interface Plan {
 
 export interface PlanOptions extends Selection {
   readonly backend: string;
+  /** What the plan derives from the pipeline alone, when kept with the compiled pipeline (computed otherwise). */
+  readonly statics?: PlanStatics;
 }
 
 const RUNNABLE_SOURCES = new Set(["synthetic"]);
@@ -72,9 +74,9 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
 export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise<Plan> {
   const selected = select(ir, opts);
   const nodes = ir.order.map((id) => ir.nodes.get(id)!);
-  const produced = commandOutputs(ir);
+  const statics = opts.statics ?? planStatics(ir);
   // 1. Digest every file any node reads, in parallel (a file is read once, whoever reads it).
-  const reads = new Map(nodes.map((n) => [n.id, filesRead(n).filter((x) => !produced.has(path.normalize(x)))]));
+  const reads = statics.reads;
   const paths = [...new Set([...reads.values()].flat())];
   const digests = new Map(paths.map((p, i) => [p, i] as const));
   const digestList = await mapLimit(paths, 8, (p) => env.digestFile(p));
@@ -90,7 +92,8 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
         if (node.op === "jsonl" || isDeclaredInput(node, f)) missingFiles.push(f);
       } else files[f] = d;
     }
-    const fp = fingerprintNode(node, ir, fps, files, opts.backend);
+    const json = statics.paramsJson.get(node.id);
+    const fp = fingerprintNode(node, ir, fps, files, opts.backend, json === undefined ? undefined : { paramsJson: json });
     fps.set(node.id, fp.fingerprint);
     return { ...fp, missingFiles };
   });
@@ -176,6 +179,27 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
 function mergeResources(defaults: Canon, own: Canon): Canon {
   const merged = { ...obj(defaults), ...obj(own) };
   return Object.keys(merged).length ? merged : null;
+}
+
+/**
+ * What a plan derives from the pipeline alone, so it can be kept with the compiled pipeline: each
+ * node's params as its fingerprint record writes them (canonical JSON), and the files it reads that
+ * no command of the pipeline produces (those are digested; produced ones are outputs).
+ */
+export interface PlanStatics {
+  readonly paramsJson: ReadonlyMap<NodeId, string>;
+  readonly reads: ReadonlyMap<NodeId, readonly string[]>;
+}
+
+export function planStatics(ir: Ir): PlanStatics {
+  const produced = commandOutputs(ir);
+  const paramsJson = new Map<NodeId, string>();
+  const reads = new Map<NodeId, string[]>();
+  for (const [id, n] of ir.nodes) {
+    paramsJson.set(id, staticPart(n, ir).paramsJson);
+    reads.set(id, filesRead(n).filter((x) => !produced.has(path.normalize(x))));
+  }
+  return { paramsJson, reads };
 }
 
 function commandOutputs(ir: Ir): Set<string> {

@@ -7,6 +7,7 @@ import { loadCompiled, saveCompiled } from "../../src/cache/compiled.js";
 import { checkFile } from "../../src/check/check.js";
 import { fsHost } from "../../src/cli/fs-host.js";
 import { lower } from "../../src/ir/lower.js";
+import { planStatics } from "../../src/plan/plan.js";
 import { cleanup, tempDir, writeTree } from "../engine/helpers.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -23,7 +24,8 @@ function compileIn(dir: string) {
   try {
     const r = checkFile("p.sc", fsHost);
     if (!r.program) throw new Error("the fixture does not check");
-    return { ir: lower(r.program, (f) => r.sources.get(f) ?? ""), sources: r.sources };
+    const ir = lower(r.program, (f) => r.sources.get(f) ?? "");
+    return { ir, sources: r.sources, statics: planStatics(ir) };
   } finally {
     process.chdir(before);
   }
@@ -45,11 +47,12 @@ describe("compiled pipelines", () => {
     const dir = tempDir("compiled");
     dirs.push(dir);
     writeTree(dir, { "p.sc": PIPE, "steps.sc": STEPS("a") });
-    const { ir, sources } = compileIn(dir);
+    const compiled = compileIn(dir);
     const store = path.join(dir, ".stagecraft");
-    await inDir(dir, () => saveCompiled(store, path.join(store, "tmp"), "build-1", "p.sc", ir, sources));
+    await inDir(dir, () => saveCompiled(store, path.join(store, "tmp"), "build-1", "p.sc", compiled));
     const back = await inDir(dir, () => loadCompiled(store, "build-1", "p.sc"));
-    expect(back?.ir).toEqual(ir);
+    expect(back?.ir).toEqual(compiled.ir);
+    expect(back?.statics).toEqual(compiled.statics);
     expect([...(back?.sources.keys() ?? [])].sort()).toEqual(["p.sc", "steps.sc"]);
     // Another build, another working directory or another name for the file: no entry.
     expect(await inDir(dir, () => loadCompiled(store, "build-2", "p.sc"))).toBeUndefined();
@@ -61,9 +64,8 @@ describe("compiled pipelines", () => {
     const dir = tempDir("compiled");
     dirs.push(dir);
     writeTree(dir, { "p.sc": PIPE, "steps.sc": STEPS("a") });
-    const { ir, sources } = compileIn(dir);
     const store = path.join(dir, ".stagecraft");
-    await inDir(dir, () => saveCompiled(store, path.join(store, "tmp"), "b", "p.sc", ir, sources));
+    await inDir(dir, () => saveCompiled(store, path.join(store, "tmp"), "b", "p.sc", compileIn(dir)));
     writeFileSync(path.join(dir, "steps.sc"), STEPS("A")); // an import, one byte different
     expect(await inDir(dir, () => loadCompiled(store, "b", "p.sc"))).toBeUndefined();
     writeFileSync(path.join(dir, "steps.sc"), STEPS("a"));
