@@ -103,6 +103,8 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
       done.set(pn.id, "ok");
       entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "restored" });
       restored++;
+      // A result worth a line (an eval's accuracy, a training stage's final loss) is shown again.
+      if (m.manifest.summary) opts.emit({ type: "node-done", node: pn.name, op: pn.op, action: "restored", seconds: 0, detail: m.manifest.summary });
     } else if (pn.status !== "run") done.set(pn.id, "unavailable");
   }
 
@@ -217,6 +219,7 @@ async function capture(store: Store, pn: PlannedNode, o: NodeOutcome, runId: str
     ...(pn.record.backend !== undefined ? { backend } : {}),
     ...(o.metrics ? { metrics: await store.putBytes(o.metrics) } : {}),
     ...(logs.stdout || logs.stderr ? { logs } : {}),
+    ...(o.summary ? { summary: o.summary } : {}),
   };
   await store.writeManifest(manifest);
   return manifest;

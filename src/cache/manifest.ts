@@ -17,6 +17,8 @@ export interface NodeManifest {
   readonly backend?: string;
   readonly metrics?: Digest;
   readonly logs?: { readonly stdout?: Digest; readonly stderr?: Digest };
+  /** The result in a few words ("accuracy 61.0% (61/100)"), shown again when it is restored. */
+  readonly summary?: string;
 }
 
 export interface ManifestOutput {
@@ -90,6 +92,7 @@ export function parseManifest(v: unknown): Parsed<NodeManifest> {
     if (typeof v[k] !== "string") return bad(`'${k}' is not a string`);
   }
   if (v["backend"] !== undefined && typeof v["backend"] !== "string") return bad("'backend' is not a string");
+  if (v["summary"] !== undefined && typeof v["summary"] !== "string") return bad("'summary' is not a string");
   if (!("record" in v)) return bad("'record' is missing");
   const outputs = v["outputs"];
   if (!Array.isArray(outputs)) return bad("'outputs' is not a list");

@@ -148,6 +148,16 @@ describe("training stages", () => {
     expect(lines.at(-1)!["loss"]).toBeLessThan(lines[0]!["loss"]!);
   });
 
+  it("run lines carry each stage's result, and a run that restores everything shows them again", async () => {
+    const again = await sc(a, ["run", "p.sc", "--backend", "wasm"]);
+    expect(again.code).toBe(0);
+    const acc = (JSON.parse(readFileSync(file(first, "test", "metrics.json"), "utf8")) as { accuracy: number; correct: number; rows: number });
+    const line = `accuracy ${(acc.accuracy * 100).toFixed(1)}% (${acc.correct}/${acc.rows})`;
+    expect(again.stderr + again.stdout).toContain(`✓ test cached, ${line}`);
+    expect(again.stderr + again.stdout).toMatch(/✓ tune cached, final loss \d+\.\d{3}/);
+    expect(again.stderr + again.stdout).toMatch(/done: 0 ran, \d+ restored/);
+  });
+
   it("the same seed and backend give byte-identical adapter weights in a second run", async () => {
     const second = await outputsOf(b);
     const x = tensorsOf(weights(first, "tune"), "adapter.");
