@@ -207,7 +207,7 @@ stage rl : grpo {
   lr = 5e-4
   max_completion = 56
   batch = 8
-  steps = 80
+  steps = 160
   context = 128
   train = [adapter]
 }
