@@ -51,11 +51,6 @@ export interface GpuProbe {
 
 const SOFTWARE = /llvmpipe|lavapipe|swiftshader|software/i;
 
-interface AdapterLike {
-  readonly info?: { readonly vendor?: string; readonly architecture?: string; readonly device?: string; readonly description?: string };
-  readonly isFallbackAdapter?: boolean;
-}
-
 /**
  * Makes `navigator.gpu` exist in Node (Dawn, through the `webgpu` package), as
  * @tensorflow/tfjs-backend-webgpu expects before it is imported. Returns it, or throws when the

@@ -22,7 +22,6 @@ const WORD: Readonly<Record<Op, string>> = { "+": "plus", "-": "minus", "*": "ti
 export const opWord = (op: Op): string => WORD[op];
 
 const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-const digit = (rand: () => number, lo = 0): number => lo + Math.floor(rand() * (10 - lo));
 
 export interface Problem {
   readonly question: string;
