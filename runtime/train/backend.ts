@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 // tfjs-core's Node bundle has no gradient functions (they are bundler-only ES modules); the union
 // package's bundle registers all of them, with the cpu backend. Without it every tf.grads fails.
 import "@tensorflow/tfjs";
-import { installNavigatorGpu, pickBackend, probeWebgpu, resolveBackend, type BackendName } from "../backend.js";
+import { BACKENDS, installNavigatorGpu, pickBackend, probeWebgpu, resolveBackend, type BackendName } from "../backend.js";
 import { installWasmKernels, uninstallWasmKernels, wasmKernelsInstalled } from "./wasm-kernels.js";
 
 /**
@@ -48,7 +48,8 @@ const TF_NAMES: Readonly<Record<TrainBackend, string>> = {
 
 const require = createRequire(import.meta.url);
 
-const BACKENDS_IN_ORDER: readonly TrainBackend[] = ["tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"];
+/** runtime/backend.ts's order, best first. */
+const BACKENDS_IN_ORDER: readonly TrainBackend[] = BACKENDS.map((b) => b.name);
 
 /** A module whose name TypeScript must not resolve: optional packages may be absent. */
 async function importOptional(name: string): Promise<Record<string, unknown>> {
