@@ -23,22 +23,16 @@ function installed(pkg: string): boolean {
 }
 
 /**
- * The backend asked for, checked by its packages, or in auto mode the best one whose packages are
- * installed. Only looks for the packages (loading TensorFlow.js is slow and is done by the training
- * runtime when a stage runs); `resolveBackend` is the full answer in auto mode, which also asks
- * whether webgpu has a real GPU. Returns an error naming what to install when the one asked for is
- * missing.
+ * The backend asked for by name, checked by its packages only (loading TensorFlow.js is slow and is
+ * done by the training runtime when a stage runs). Returns an error naming what to install when it
+ * is missing. Auto mode is `usableBackends`/`resolveBackend`.
  */
-export function pickBackend(requested: string | undefined): { ok: true; name: string } | { ok: false; error: string } {
-  if (requested && requested !== "auto") {
-    const b = BACKENDS.find((x) => x.name === requested);
-    if (!b) return { ok: false, error: `unknown backend '${requested}'; backends: ${BACKENDS.map((x) => x.name).join(", ")}` };
-    const missing = b.packages.filter((p) => !installed(p));
-    if (missing.length) return { ok: false, error: `backend '${requested}' needs ${missing.join(" and ")}: npm install ${missing.join(" ")}` };
-    return { ok: true, name: b.name };
-  }
-  const best = BACKENDS.find((b) => b.packages.every(installed));
-  return { ok: true, name: best?.name ?? "none" };
+export function pickBackend(requested: string): { ok: true; name: BackendName } | { ok: false; error: string } {
+  const b = BACKENDS.find((x) => x.name === requested);
+  if (!b) return { ok: false, error: `unknown backend '${requested}'; backends: ${BACKENDS.map((x) => x.name).join(", ")}` };
+  const missing = b.packages.filter((p) => !installed(p));
+  if (missing.length) return { ok: false, error: `backend '${requested}' needs ${missing.join(" and ")}: npm install ${missing.join(" ")}` };
+  return { ok: true, name: b.name };
 }
 
 /** What a WebGPU probe found: whether there is an adapter, and whether it is a real GPU. */
@@ -51,13 +45,25 @@ export interface GpuProbe {
 
 const SOFTWARE = /llvmpipe|lavapipe|swiftshader|software/i;
 
+/** What a WebGPU adapter's info says it is, in one line. */
+export interface AdapterInfo {
+  readonly description?: string;
+  readonly device?: string;
+  readonly vendor?: string;
+  readonly architecture?: string;
+}
+
+export function describeAdapter(i: AdapterInfo): string {
+  return [i.description, i.device, i.vendor, i.architecture].filter(Boolean).join(", ") || "unnamed adapter";
+}
+
 /**
  * Makes `navigator.gpu` exist in Node (Dawn, through the `webgpu` package), as
  * @tensorflow/tfjs-backend-webgpu expects before it is imported. Returns it, or throws when the
  * package cannot load.
  */
-export async function installNavigatorGpu(): Promise<{ requestAdapter(): Promise<unknown> }> {
-  const g = globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } };
+export async function installNavigatorGpu(): Promise<NavigatorGpu> {
+  const g = globalThis as { navigator?: { gpu?: NavigatorGpu } };
   if (g.navigator?.gpu) return g.navigator.gpu;
   // libwayland complains on stderr when there is no runtime directory; give it a private one.
   if (!process.env["XDG_RUNTIME_DIR"]) {
@@ -75,6 +81,11 @@ export async function installNavigatorGpu(): Promise<{ requestAdapter(): Promise
   return g.navigator!.gpu!;
 }
 
+/** The part of `navigator.gpu` stagecraft uses. */
+export interface NavigatorGpu {
+  requestAdapter(): Promise<{ readonly info?: AdapterInfo } | null>;
+}
+
 let probed: Promise<GpuProbe> | undefined;
 
 /** The probe, run in a child process: Dawn writes its driver complaints straight to stderr. */
@@ -83,7 +94,8 @@ const webgpu = await import(process.argv[1]);
 Object.assign(globalThis, webgpu.globals);
 const a = await webgpu.create([]).requestAdapter();
 const i = a?.info ?? {};
-console.log(JSON.stringify(a ? { adapter: true, fallback: !!a.isFallbackAdapter, text: [i.description, i.device, i.vendor, i.architecture].filter(Boolean).join(", ") } : { adapter: false }));
+const info = { description: i.description, device: i.device, vendor: i.vendor, architecture: i.architecture };
+console.log(JSON.stringify(a ? { adapter: true, fallback: !!a.isFallbackAdapter, info } : { adapter: false }));
 process.exit(0);
 `;
 
@@ -102,9 +114,9 @@ export function probeWebgpu(): Promise<GpuProbe> {
           err ? reject(err) : resolve(stdout),
         ),
       );
-      const r = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as { adapter?: boolean; fallback?: boolean; text?: string };
+      const r = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as { adapter?: boolean; fallback?: boolean; info?: AdapterInfo };
       if (!r.adapter) return { adapter: false, hardware: false, description: "no WebGPU adapter (no GPU with a Vulkan driver Dawn accepts)" };
-      const description = r.text || "unnamed adapter";
+      const description = describeAdapter(r.info ?? {});
       return { adapter: true, hardware: !r.fallback && !SOFTWARE.test(description), description };
     } catch (e) {
       return { adapter: false, hardware: false, description: `webgpu could not load: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}` };
@@ -114,16 +126,13 @@ export function probeWebgpu(): Promise<GpuProbe> {
 }
 
 /**
- * The backend a run will use. Like `pickBackend`, but in auto mode webgpu counts only on a real
- * GPU: a software adapter (Mesa's lavapipe on a machine without a GPU) is slower than wasm, so it is
- * used only when asked for by name. `training` false (a pipeline without training or generation)
- * skips the probe, which loads the GPU driver.
+ * Auto mode: the backends whose packages are installed, best first, and why any was passed over.
+ * webgpu counts only on a real GPU: a software adapter (Mesa's lavapipe on a machine without a GPU)
+ * is slower than wasm, so it is used only when asked for by name. `training` false (a pipeline
+ * without training or generation) skips the probe, which loads the GPU driver.
  */
-export async function resolveBackend(requested: string | undefined, training = true): Promise<{ ok: true; name: string; skipped: string[] } | { ok: false; error: string }> {
-  if (requested && requested !== "auto") {
-    const r = pickBackend(requested);
-    return r.ok ? { ...r, skipped: [] } : r;
-  }
+export async function usableBackends(training = true): Promise<{ names: BackendName[]; skipped: string[] }> {
+  const names: BackendName[] = [];
   const skipped: string[] = [];
   for (const b of BACKENDS) {
     if (!b.packages.every(installed)) continue;
@@ -135,7 +144,17 @@ export async function resolveBackend(requested: string | undefined, training = t
         continue;
       }
     }
-    return { ok: true, name: b.name, skipped };
+    names.push(b.name);
   }
-  return { ok: true, name: "none", skipped };
+  return { names, skipped };
+}
+
+/** The backend a run will use: the one asked for by name, or in auto mode the first usable one. */
+export async function resolveBackend(requested: string | undefined, training = true): Promise<{ ok: true; name: string; skipped: string[] } | { ok: false; error: string }> {
+  if (requested && requested !== "auto") {
+    const r = pickBackend(requested);
+    return r.ok ? { ...r, skipped: [] } : r;
+  }
+  const { names, skipped } = await usableBackends(training);
+  return { ok: true, name: names[0] ?? "none", skipped };
 }

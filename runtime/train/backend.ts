@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 // tfjs-core's Node bundle has no gradient functions (they are bundler-only ES modules); the union
 // package's bundle registers all of them, with the cpu backend. Without it every tf.grads fails.
 import "@tensorflow/tfjs";
-import { BACKENDS, installNavigatorGpu, pickBackend, probeWebgpu, resolveBackend, type BackendName } from "../backend.js";
+import { describeAdapter, installNavigatorGpu, pickBackend, usableBackends, type BackendName } from "../backend.js";
 import { installWasmKernels, uninstallWasmKernels, wasmKernelsInstalled } from "./wasm-kernels.js";
 
 /**
@@ -48,8 +48,6 @@ const TF_NAMES: Readonly<Record<TrainBackend, string>> = {
 
 const require = createRequire(import.meta.url);
 
-/** runtime/backend.ts's order, best first. */
-const BACKENDS_IN_ORDER: readonly TrainBackend[] = BACKENDS.map((b) => b.name);
 
 /** A module whose name TypeScript must not resolve: optional packages may be absent. */
 async function importOptional(name: string): Promise<Record<string, unknown>> {
@@ -118,7 +116,8 @@ async function start(name: TrainBackend, opts: BackendOptions): Promise<BackendR
   // The cpu backend prints an advert for tfjs-node on its first write in Node; the run's log is ours.
   if (name === "cpu") (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   const wasm = name === "wasm" ? await wasmInfo() : undefined;
-  const adapter = name === "webgpu" ? (await probeWebgpu()).description : undefined;
+  // The adapter TensorFlow.js runs on, asked in this process (the driver is loaded already).
+  const adapter = name === "webgpu" ? describeAdapter((await (await installNavigatorGpu()).requestAdapter())?.info ?? {}) : undefined;
   return { ok: true, value: { name, tfName, tfjsVersion: tf.version_core, ...(wasm ? { wasm } : {}), ...(adapter ? { adapter } : {}), skipped: [] } };
 }
 
@@ -133,11 +132,8 @@ export async function initBackend(requested?: TrainBackend | "auto", opts: Backe
     if (!picked.ok) return picked;
     return start(requested, opts);
   }
-  const best = await resolveBackend(undefined);
-  const skipped = best.ok ? [...best.skipped] : [];
-  const from = BACKENDS_IN_ORDER.indexOf(best.ok ? (best.name as TrainBackend) : "cpu");
-  for (const name of BACKENDS_IN_ORDER.slice(Math.max(0, from))) {
-    if (!pickBackend(name).ok || (name === "webgpu" && name !== (best.ok ? best.name : ""))) continue;
+  const { names, skipped } = await usableBackends();
+  for (const name of names) {
     const r = await start(name, opts);
     if (r.ok) return { ok: true, value: { ...r.value, skipped } };
     skipped.push(r.error);

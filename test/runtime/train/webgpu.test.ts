@@ -19,6 +19,8 @@ async function workload(backend: "cpu" | "webgpu") {
   const r = await initBackend(backend);
   if (!r.ok) throw new Error(r.error);
   expect(tf.getBackend()).toBe(backend);
+  // The artifact's adapter is the one the probe found.
+  if (backend === "webgpu") expect(r.value.adapter).toBe(probe.description);
   const mlp = new Mlp({ in: 64, out: 32, hidden: 256 }, 1);
   const opt = new AdamW(mlp.params.variables(), { schedule: 1e-2, totalSteps: 5, decay: mlp.params.decayed(), clipNorm: 1, measureGradNorm: true });
   const x = T(rand([16, 64], 2));
