@@ -62,9 +62,22 @@ export class Model {
     return p?.kind === kind ? (p as Extract<BuiltinPart, { kind: K }>) : undefined;
   }
 
-  /** Every weight under "part.param", in part order. */
-  namedParams(): [string, tf.Variable][] {
-    return this.parts.flatMap((p) => p.part.params.entries().map(([n, v]): [string, tf.Variable] => [`${p.name}.${n}`, v]));
+  /** Every weight under "part.param", in part order; only those of the parts named, when given. */
+  namedParams(parts?: readonly string[]): [string, tf.Variable][] {
+    return this.parts
+      .filter((p) => !parts || parts.includes(p.name))
+      .flatMap((p) => p.part.params.entries().map(([n, v]): [string, tf.Variable] => [`${p.name}.${n}`, v]));
+  }
+
+  /**
+   * Makes the parts named the trainable ones (the others frozen: no weight gradients) and returns
+   * their weights under safetensors names, in a fixed order (the optimizer's), and those weight
+   * decay applies to.
+   */
+  train(parts: readonly string[]): { readonly named: [string, tf.Variable][]; readonly decayed: tf.Variable[] } {
+    for (const x of this.parts) x.part.params.setFrozen(!parts.includes(x.name));
+    const decayed = this.parts.filter((x) => parts.includes(x.name)).flatMap((x) => x.part.params.decayed());
+    return { named: this.namedParams(parts), decayed };
   }
 
   describe(): string {

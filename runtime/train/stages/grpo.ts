@@ -131,15 +131,13 @@ export async function runGrpo(node: IrNode, ctx: RunnerContext): Promise<NodeOut
   const ref = beta > 0 ? await startingModel(p, ctx) : undefined;
   try {
     const trainedParts = partsToTrain(model, p["train"]);
-    for (const x of model.parts) x.part.params.setFrozen(!trainedParts.includes(x.name));
-    const trained = model.parts.filter((x) => trainedParts.includes(x.name));
-    const named = trained.flatMap((x) => x.part.params.entries().map(([n, v]): [string, tf.Variable] => [`${x.name}.${n}`, v]));
+    const { named, decayed } = model.train(trainedParts);
     const total = totalSteps(node, rows.length);
     const batch = Math.min(num(p["batch"], 8), rows.length);
     const every = num(p["checkpoint_every"], 50);
     const opt = new AdamW(named.map(([, v]) => v), {
       schedule: p["lr"] ?? 0, totalSteps: total, weightDecay: num(p["weight_decay"], 0),
-      decay: trained.flatMap((x) => x.part.params.decayed()),
+      decay: decayed,
       ...(typeof p["grad_clip"] === "number" ? { clipNorm: p["grad_clip"] } : {}),
     });
     const next = batchOrder(seed, rows.length, batch);

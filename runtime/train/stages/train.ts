@@ -16,13 +16,8 @@ export async function runTraining(kind: "pretrain" | "sft", node: IrNode, ctx: R
   const model = await startingModel(p, ctx);
   try {
     const trainedParts = kind === "sft" ? partsToTrain(model, p["train"]) : model.parts.map((x) => x.name);
-    for (const x of model.parts) x.part.params.setFrozen(!trainedParts.includes(x.name));
-    const trained = model.parts.filter((x) => trainedParts.includes(x.name));
-    const spec: Omit<LoopSpec, "batchLoss"> = {
-      node, ctx, backend, fingerprint: ctx.fingerprint ?? "", rows: rows.length,
-      trained: trained.flatMap((x) => x.part.params.entries().map(([n, v]): [string, tf.Variable] => [`${x.name}.${n}`, v])),
-      decayed: trained.flatMap((x) => x.part.params.decayed()),
-    };
+    const { named, decayed } = model.train(trainedParts);
+    const spec: Omit<LoopSpec, "batchLoss"> = { node, ctx, backend, fingerprint: ctx.fingerprint ?? "", rows: rows.length, trained: named, decayed };
     const batchLoss = kind === "pretrain" ? pretrainLoss(model, rows, p, node.name) : sftLoss(model, rows, p, node.name);
     const r = await trainLoop({ ...spec, batchLoss });
     const outputs = await saveModel(ctx.scratch, model, { stage: node.name, step: r.steps, fingerprint: spec.fingerprint, backend });
