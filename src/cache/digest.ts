@@ -107,7 +107,7 @@ export function digestJson(value: unknown): Digest {
 
 /** Where a value sits, as `$.a[2].b`; built only for an error message (hashing builds no paths). */
 function pathText(at: readonly (string | number)[]): string {
-  return at.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("").replace(/^/, "$");
+  return `$${at.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("")}`;
 }
 
 function write(v: unknown, at: (string | number)[], out: string[], open: Set<object>): void {
