@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { loadBlas } from "./train/blas.js";
 
 /** Training backends, best first, with the packages each needs. */
 export const BACKENDS = [
@@ -150,11 +151,21 @@ export async function usableBackends(training = true): Promise<{ names: BackendN
 }
 
 /** The backend a run will use: the one asked for by name, or in auto mode the first usable one. */
-export async function resolveBackend(requested: string | undefined, training = true): Promise<{ ok: true; name: string; skipped: string[] } | { ok: false; error: string }> {
+export async function resolveBackend(
+  requested: string | undefined,
+  training = true,
+): Promise<{ ok: true; name: string; skipped: string[]; detail?: string } | { ok: false; error: string }> {
+  let r: { ok: true; name: string; skipped: string[] } | { ok: false; error: string };
   if (requested && requested !== "auto") {
-    const r = pickBackend(requested);
-    return r.ok ? { ...r, skipped: [] } : r;
+    const picked = pickBackend(requested);
+    r = picked.ok ? { ...picked, skipped: [] } : picked;
+  } else {
+    const { names, skipped } = await usableBackends(training);
+    r = { ok: true, name: names[0] ?? "none", skipped };
   }
-  const { names, skipped } = await usableBackends(training);
-  return { ok: true, name: names[0] ?? "none", skipped };
+  if (!r.ok || r.name !== "wasm" || !training) return r;
+  // What wasm's matrix products run on changes its speed and its last bits, so the plan says it.
+  const blas = await loadBlas();
+  if (!blas.ok) return blas;
+  return { ...r, detail: blas.value ? `matrix products on ${blas.value.description}` : `matrix products on XNNPACK (no BLAS: ${blas.why ?? "none found"})` };
 }

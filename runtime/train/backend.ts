@@ -5,6 +5,8 @@ import * as tf from "@tensorflow/tfjs-core";
 // package's bundle registers all of them, with the cpu backend. Without it every tf.grads fails.
 import "@tensorflow/tfjs";
 import { describeAdapter, installNavigatorGpu, pickBackend, usableBackends, type BackendName } from "../backend.js";
+import { loadBlas } from "./blas.js";
+import { blasMatMulActive, installBlasMatMul, uninstallBlasMatMul } from "./blas-matmul.js";
 import { installWasmKernels, uninstallWasmKernels, wasmKernelsInstalled } from "./wasm-kernels.js";
 
 /**
@@ -23,8 +25,12 @@ export interface BackendInfo {
   /** TensorFlow.js's own name for it (`tf.getBackend()`). */
   readonly tfName: string;
   readonly tfjsVersion: string;
-  /** wasm only: SIMD binary in use, XNNPACK threads, whether the kernel fixes are registered. */
-  readonly wasm?: { readonly simd: boolean; readonly threads: number; readonly kernelFixes: boolean };
+  /**
+   * wasm only: SIMD binary in use, XNNPACK threads, whether the kernel fixes are registered, and what
+   * computes matrix products: the machine's BLAS ("OpenBLAS 0.3.21 (libopenblas.so.0, 2 threads)")
+   * or "XNNPACK" with the reason no BLAS is used.
+   */
+  readonly wasm?: { readonly simd: boolean; readonly threads: number; readonly kernelFixes: boolean; readonly matmul: string };
   /** webgpu only: the adapter it runs on. */
   readonly adapter?: string;
   /** Backends tried first that could not start (auto mode only), with why. */
@@ -34,8 +40,10 @@ export interface BackendInfo {
 export type BackendResult = { readonly ok: true; readonly value: BackendInfo } | { readonly ok: false; readonly error: string };
 
 export interface BackendOptions {
-  /** wasm: register the BatchMatMul and UnsortedSegmentSum fixes (default true; false = stock tfjs). */
+  /** wasm: register the BatchMatMul and UnsortedSegmentSum fixes (default true; false = stock tfjs, and no BLAS). */
   readonly wasmKernelFixes?: boolean;
+  /** wasm: matrix products on the machine's BLAS when one loads (default true; see blas.ts for STAGECRAFT_BLAS). */
+  readonly blas?: boolean;
 }
 
 const TF_NAMES: Readonly<Record<TrainBackend, string>> = {
@@ -63,9 +71,20 @@ async function loadWasm(opts: BackendOptions): Promise<void> {
   // workaround patches the bundle's internals.
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
   wasm.setThreadsCount(1);
-  if (opts.wasmKernelFixes ?? true) installWasmKernels();
+  uninstallBlasMatMul();
+  const fixes = opts.wasmKernelFixes ?? true;
+  if (fixes) installWasmKernels();
   else uninstallWasmKernels();
+  blasSkipped = fixes ? "turned off" : "stock kernels asked for";
+  if (!fixes || opts.blas === false) return;
+  const blas = await loadBlas();
+  if (!blas.ok) throw new Error(blas.error);
+  if (blas.value) installBlasMatMul(blas.value);
+  else blasSkipped = blas.why ?? "none found";
 }
+
+/** Why the wasm matrix products stay on XNNPACK, when they do. */
+let blasSkipped = "";
 
 async function loadWebgpu(): Promise<void> {
   // Node 20 has no navigator; tfjs-backend-webgpu reads navigator.gpu when it is imported.
@@ -91,7 +110,13 @@ async function load(name: TrainBackend, opts: BackendOptions): Promise<void> {
 
 async function wasmInfo(): Promise<NonNullable<BackendInfo["wasm"]>> {
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
-  return { simd: (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true, threads: wasm.getThreadsCount(), kernelFixes: wasmKernelsInstalled() };
+  const blas = blasMatMulActive();
+  return {
+    simd: (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true,
+    threads: wasm.getThreadsCount(),
+    kernelFixes: wasmKernelsInstalled(),
+    matmul: blas ? blas.description : `XNNPACK (no BLAS: ${blasSkipped})`,
+  };
 }
 
 /** Why TensorFlow.js is not running on `tfName`, or undefined when it is. */

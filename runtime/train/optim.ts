@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Canon } from "../../src/ir/ir.js";
 import { lrAt } from "../../src/ir/schedule.js";
+import { adamWStep, fusedAdamW } from "./adamw-kernel.js";
 
 /**
  * AdamW with decoupled weight decay, as PyTorch's `torch.optim.AdamW` computes it (TensorFlow.js
@@ -28,6 +29,8 @@ export interface AdamWConfig {
   readonly clipNorm?: number;
   /** Read the global gradient norm back every step (a metric; costs a sync). Default true; always on with clipNorm. */
   readonly measureGradNorm?: boolean;
+  /** Use the one-pass update kernel where the backend has it (wasm, cpu). Default true; false composes TensorFlow.js ops. */
+  readonly fused?: boolean;
 }
 
 export interface StepInfo {
@@ -50,7 +53,7 @@ export class AdamW {
   readonly #decays: readonly boolean[];
   readonly #m: tf.Variable[];
   readonly #v: tf.Variable[];
-  readonly #cfg: Required<Omit<AdamWConfig, "decay" | "clipNorm" | "measureGradNorm">> & { readonly measureGradNorm: boolean } & { readonly clipNorm?: number };
+  readonly #cfg: Required<Omit<AdamWConfig, "decay" | "clipNorm" | "measureGradNorm" | "fused">> & { readonly measureGradNorm: boolean; readonly fused: boolean } & { readonly clipNorm?: number };
   #step = 0;
 
   constructor(vars: readonly tf.Variable[], cfg: AdamWConfig) {
@@ -70,6 +73,7 @@ export class AdamW {
       eps: cfg.eps ?? 1e-8,
       weightDecay: cfg.weightDecay ?? 0.01,
       measureGradNorm: cfg.measureGradNorm ?? true,
+      fused: cfg.fused ?? true,
       ...(cfg.clipNorm !== undefined ? { clipNorm: cfg.clipNorm } : {}),
     };
   }
@@ -113,18 +117,28 @@ export class AdamW {
     const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
     const gradNorm = measureGradNorm || clipNorm !== undefined ? await globalNorm(grads) : Number.NaN;
     const clip = clipNorm !== undefined && gradNorm > clipNorm ? clipNorm / (gradNorm + 1e-6) : 1;
+    const fused = this.#cfg.fused && fusedAdamW();
     tf.tidy(() => {
       grads.forEach((g0, i) => {
         if (!g0) return;
         const w = this.#vars[i]!;
         const m = this.#m[i]!;
         const v = this.#v[i]!;
+        const decay = this.#decays[i] && weightDecay !== 0 ? 1 - lr * weightDecay : 1;
+        if (fused) {
+          // The same arithmetic in one pass (adamw-kernel.ts), where the backend has it.
+          const [w1, m1, v1] = adamWStep(w, m, v, g0, { beta1, beta2, eps, clip, decay, stepSize: lr / bc1, bc2Sqrt });
+          m.assign(m1);
+          v.assign(v1);
+          w.assign(w1);
+          return;
+        }
         const g = clip === 1 ? g0 : tf.mul(g0, clip);
         const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
         const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
         // PyTorch's arithmetic: denom = √v / √(1−β₂ᵗ) + ε; w ← w·(1 − lr·λ) − (lr / (1−β₁ᵗ))·m / denom
         const denom = tf.add(tf.div(tf.sqrt(v1), bc2Sqrt), eps);
-        const decayed = this.#decays[i] && weightDecay !== 0 ? tf.mul(w, 1 - lr * weightDecay) : w;
+        const decayed = decay !== 1 ? tf.mul(w, decay) : w;
         const w1 = tf.sub(decayed, tf.mul(tf.div(m1, denom), lr / bc1));
         m.assign(m1);
         v.assign(v1);

@@ -18,6 +18,8 @@ export interface Session {
   readonly store: Store;
   readonly stats: StatCache;
   readonly backend: string;
+  /** What the plan says about the backend beyond its name (wasm: what computes matrix products). */
+  readonly backendDetail?: string;
   readonly sources: ReadonlyMap<string, string>;
   /** What plans derive from the pipeline alone (see plan/plan.ts). */
   readonly statics: PlanStatics;
@@ -79,7 +81,7 @@ export async function openSession(file: string, a: Args, io: CliIO, color: boole
   const store = await Store.open(root);
   if (id && !kept) await saveCompiled(store.root, store.tmpDir, id, file, compiled);
   const stats = await StatCache.load(store.root);
-  return { file, ir, store, stats, backend: backend.name, sources, statics, cwd: path.dirname(file) };
+  return { file, ir, store, stats, backend: backend.name, ...(backend.detail ? { backendDetail: backend.detail } : {}), sources, statics, cwd: path.dirname(file) };
 }
 
 export function selection(a: Args): Selection & { backend?: string } {
@@ -90,7 +92,7 @@ export function selection(a: Args): Selection & { backend?: string } {
 
 export async function planFor(s: Session, a: Args): Promise<Plan> {
   const env = storePlanEnv(s.store, s.stats, first(a, "--executor") === "slurm" ? "slurm" : "local", path.resolve(s.file));
-  const plan = await makePlan(s.ir, env, { ...selection(a), backend: s.backend, statics: s.statics });
+  const plan = await makePlan(s.ir, env, { ...selection(a), backend: s.backend, ...(s.backendDetail ? { backendDetail: s.backendDetail } : {}), statics: s.statics });
   await s.stats.save();
   return plan;
 }

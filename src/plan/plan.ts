@@ -44,12 +44,15 @@ export interface Plan {
   readonly pipeline: string;
   readonly entry: string;
   readonly backend: string;
+  /** Said about the backend beyond its name: "matrix products on OpenBLAS 0.3.21 (…)" for wasm. */
+  readonly backendDetail?: string;
   readonly nodes: readonly PlannedNode[];
   readonly totals: { readonly run: number; readonly cached: number; readonly blocked: number; readonly skipped: number; readonly flops: number; readonly gpuHours: number };
 }
 
 export interface PlanOptions extends Selection {
   readonly backend: string;
+  readonly backendDetail?: string;
   /** What the plan derives from the pipeline alone, when kept with the compiled pipeline (computed otherwise). */
   readonly statics?: PlanStatics;
 }
@@ -163,6 +166,7 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
     pipeline: ir.pipeline.name,
     entry: ir.entry,
     backend: opts.backend,
+    ...(opts.backendDetail ? { backendDetail: opts.backendDetail } : {}),
     nodes: out,
     totals: {
       run: count("run"),

@@ -58,7 +58,7 @@ function costText(n: PlannedNode): string {
 export function renderPlan(plan: Plan, opts: { color: boolean; all?: boolean }): string {
   const c = opts.color;
   const lines: string[] = [];
-  lines.push(paint(c, "bold", `plan for ${plan.entry} (pipeline ${plan.pipeline}, backend ${plan.backend})`));
+  lines.push(paint(c, "bold", `plan for ${plan.entry} (pipeline ${plan.pipeline}, backend ${plan.backend}${plan.backendDetail ? `, ${plan.backendDetail}` : ""})`));
   const shown = plan.nodes.filter((n) => opts.all || n.kind === "stage" || n.status === "run" || n.status === "blocked");
   const width = Math.min(32, Math.max(8, ...shown.map((n) => n.name.length)));
   for (const n of shown) {
@@ -92,6 +92,7 @@ export function planData(plan: Plan): Record<string, unknown> {
     pipeline: plan.pipeline,
     entry: plan.entry,
     backend: plan.backend,
+    ...(plan.backendDetail ? { backendDetail: plan.backendDetail } : {}),
     totals: plan.totals,
     nodes: plan.nodes.map((n) => ({
       name: n.name,

@@ -1,5 +1,7 @@
 // One configuration of the training-step benchmark, in its own process (a backend and its kernels
-// are chosen once per process): `node --import tsx test/bench/train-tfjs.mjs wasm|wasm-stock|cpu`.
+// are chosen once per process): `node --import tsx test/bench/train-tfjs.mjs MODE`, MODE one of
+// wasm (matrix products on the machine's BLAS when one loads), wasm-xnnpack (the kernel fixes, no
+// BLAS), wasm-stock (TensorFlow.js as shipped) or cpu.
 // Prints one JSON line. Run through test/bench/train.mjs.
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../runtime/train/backend.ts";
@@ -9,7 +11,7 @@ import { Mlp } from "../../runtime/train/models/mlp.ts";
 const mode = process.argv[2] ?? "wasm";
 const [B, I, H, O] = [64, 256, 1024, 512];
 
-const started = await initBackend(mode === "cpu" ? "cpu" : "wasm", { wasmKernelFixes: mode !== "wasm-stock" });
+const started = await initBackend(mode === "cpu" ? "cpu" : "wasm", { wasmKernelFixes: mode !== "wasm-stock", blas: mode === "wasm" });
 if (!started.ok) {
   console.log(JSON.stringify({ mode, error: started.error }));
   process.exit(1);
@@ -24,7 +26,7 @@ const x = tf.randomNormal([B, I], 0, 1, "float32", 1);
 const y = tf.randomNormal([B, O], 0, 1, "float32", 2);
 const step = async () => (await opt.minimize(() => tf.mean(tf.squaredDifference(mlp.apply(x), y)))).loss;
 
-const slow = mode !== "wasm";
+const slow = mode === "wasm-stock" || mode === "cpu";
 const reps = slow ? 3 : 20;
 const rounds = slow ? 3 : 5;
 let first = await step();

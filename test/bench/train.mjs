@@ -1,9 +1,10 @@
 // Training-step benchmark: one AdamW step of an MLP adapter 256→1024→512 (GELU), batch 64, MSE,
-// on TensorFlow.js (wasm with stagecraft's kernel fixes, stock wasm, cpu), side by side with
+// on TensorFlow.js (wasm as stagecraft runs it: matrix products on the machine's BLAS where one
+// loads, fused AdamW; wasm with XNNPACK products; stock wasm; cpu), side by side with
 // PyTorch on the CPU at 2 threads. Each configuration runs in its own process. Not part of `npm test`.
 //
 //   node test/bench/train.mjs            all configurations
-//   node test/bench/train.mjs wasm       only the fixed wasm backend (and torch)
+//   node test/bench/train.mjs wasm       only stagecraft's wasm (and torch)
 //
 // PyTorch: Debian's python3-torch, with libopenblas0-openmp so torch does not run on the reference
 // BLAS (apt-get install -y python3-torch libopenblas0-openmp). The OpenMP OpenBLAS is put first on
@@ -17,7 +18,7 @@ import { fileURLToPath } from "node:url";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
 const only = process.argv[2];
-const modes = ["wasm", "wasm-stock", "cpu"].filter((m) => !only || m === only);
+const modes = ["wasm", "wasm-xnnpack", "wasm-stock", "cpu"].filter((m) => !only || m === only);
 
 function runJson(cmd, args, env = {}) {
   const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
@@ -64,7 +65,8 @@ console.error(`# torch: ${torch.error ?? `${torch.ms_per_step} ms/step`}`);
 const rows = [];
 for (const [m, r] of Object.entries(results)) {
   const ratio = !torch.error && !r.error ? torch.ms_per_step / r.ms_per_step : undefined;
-  rows.push({ config: `tfjs ${m}`, ms: r.ms_per_step, steps: r.steps_per_s, gflops: r.gflops, ratio, error: r.error });
+  const label = m === "wasm" ? `tfjs wasm, products on ${r.wasm?.matmul ?? "?"}` : `tfjs ${m}`;
+  rows.push({ config: label, ms: r.ms_per_step, steps: r.steps_per_s, gflops: r.gflops, ratio, error: r.error });
 }
 rows.push({ config: torch.error ? "torch" : `torch ${torch.torch} ${torch.threads} thr`, ms: torch.ms_per_step, steps: torch.steps_per_s, gflops: torch.gflops, ratio: torch.error ? undefined : 1, error: torch.error });
 if (torch1) rows.push({ config: `torch ${torch1.torch ?? ""} 1 thr`, ms: torch1.ms_per_step, steps: torch1.steps_per_s, gflops: torch1.gflops, ratio: torch1.error || torch.error ? undefined : torch.ms_per_step / torch1.ms_per_step, error: torch1.error });
@@ -83,7 +85,7 @@ if (best && !best.error && !torch.error) {
   // torch's OpenMP threads spin and stall when other processes hold the cores: a busy machine
   // flatters tfjs, so no verdict is given then.
   const verdict = busy ? "not judged on a busy machine" : ratio >= 0.5 ? "met" : "not met";
-  console.log(`\nbest local backend (wasm, kernel fixes): ${ratio.toFixed(3)}× PyTorch; goal 0.5×: ${verdict}`);
+  console.log(`\nbest local backend (wasm, products on ${best.wasm?.matmul}): ${ratio.toFixed(3)}× PyTorch; goal 0.5×: ${verdict}`);
 } else if (torch.error) {
   console.log(`\nPyTorch: ${torch.error}; comparison skipped`);
 }

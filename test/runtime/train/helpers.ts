@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend, type TrainBackend } from "../../../runtime/train/backend.js";
+import { initBackend, type BackendInfo, type TrainBackend } from "../../../runtime/train/backend.js";
 import { seededRandom } from "../../../runtime/data/prng.js";
 
 /** Switches to `name` or fails the test with the reason. */
@@ -7,6 +7,16 @@ export async function use(name: TrainBackend): Promise<void> {
   const r = await initBackend(name);
   if (!r.ok) throw new Error(r.error);
 }
+
+/** Switches to wasm with its matrix products on the machine's BLAS or on XNNPACK; returns what started. */
+export async function useWasm(blas: boolean): Promise<BackendInfo> {
+  const r = await initBackend("wasm", { blas });
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+/** CI sets STAGECRAFT_TEST_BLAS=1 where a BLAS is installed, so a missing one fails there instead of skipping. */
+export const BLAS_REQUIRED = process.env["STAGECRAFT_TEST_BLAS"] === "1";
 
 export interface Arr {
   readonly shape: number[];

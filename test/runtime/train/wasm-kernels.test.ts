@@ -3,11 +3,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { installWasmKernels, uninstallWasmKernels, wasmKernelsInstalled } from "../../../runtime/train/wasm-kernels.js";
 import { crossEntropy, gelu, layerNorm } from "../../../runtime/train/models/index.js";
 import { causalMask } from "../../../runtime/train/models/decoder.js";
-import { T, rand, relDiff, use, valueAndGrads, type Arr } from "./helpers.js";
+import { BLAS_REQUIRED, T, rand, relDiff, use, useWasm, valueAndGrads, type Arr } from "./helpers.js";
 
 // Every op the built-in models use, as small differentiable functions of their arguments. Each is
-// run on cpu and on wasm (with the kernel fixes) from the same inputs; the results and gradients must
-// agree to about 1e-5 of their scale, and the cpu gradients must agree with finite differences.
+// run on cpu and on wasm from the same inputs, with matrix products on XNNPACK (the kernel fixes) and
+// on the machine's BLAS where one loads; the results and gradients must agree to about 1e-5 of their
+// scale, and the cpu gradients must agree with finite differences.
 const mix = (y: tf.Tensor): tf.Tensor => tf.mul(y, T(rand(y.shape, 99)));
 const ids = [3, 0, 7, 7, 1, 9, 2, 5];
 
@@ -24,6 +25,8 @@ const CASES: Record<string, Case> = {
   "matMul transposeA+B": { args: [r([8, 4], 1), r([5, 8], 2)], f: (a, b) => mix(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, true, true)) },
   "batched matMul": { args: [r([3, 4, 8], 1), r([3, 8, 5], 2)], f: (a, b) => mix(tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D)) },
   "batched matMul transposeB": { args: [r([3, 4, 8], 1), r([3, 6, 8], 2)], f: (a, b) => mix(tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, false, true)) },
+  "batched matMul transposeA+B": { args: [r([2, 3, 8, 4], 1), r([2, 3, 6, 8], 2)], f: (a, b) => mix(tf.matMul(a as tf.Tensor4D, b as tf.Tensor4D, true, true)) },
+  "attention scores [b,h,s,d]·[b,h,s,d]ᵀ": { args: [r([2, 2, 5, 4], 1), r([2, 2, 5, 4], 2)], f: (q, k) => mix(tf.matMul(q as tf.Tensor4D, k as tf.Tensor4D, false, true)) },
   "patchify reshape+transpose": { args: [r([2, 4, 4, 1], 3)], f: (x) => mix(tf.reshape(tf.transpose(tf.reshape(x, [2, 2, 2, 2, 2, 1]), [0, 1, 3, 2, 4, 5]), [2, 4, 4])) },
   "head split transpose": { args: [r([2, 3, 2, 4], 3)], f: (x) => mix(tf.transpose(x, [0, 2, 1, 3])) },
   "gelu (erf)": { args: [r([6, 5], 4)], f: (x) => mix(gelu(tf.mul(x, 3))) },
@@ -45,17 +48,28 @@ function runAll(): Results {
 
 let cpu: Results;
 let wasm: Results;
+let wasmBlas: Results | undefined;
+let blasWhy = "";
 beforeAll(async () => {
   await use("cpu");
   cpu = runAll();
-  await use("wasm");
+  const plain = await useWasm(false);
   expect(wasmKernelsInstalled()).toBe(true);
+  expect(plain.wasm?.matmul).toMatch(/^XNNPACK/);
   wasm = runAll();
+  const withBlas = await useWasm(true);
+  blasWhy = withBlas.wasm?.matmul ?? "";
+  if (!blasWhy.startsWith("XNNPACK")) wasmBlas = runAll();
 });
 
-describe("wasm kernels against cpu", () => {
-  it.each(Object.keys(CASES))("%s: value and gradients agree", (name) => {
-    const a = wasm[name]!;
+describe.each(["XNNPACK", "BLAS"])("wasm kernels against cpu, matrix products on %s", (lib) => {
+  it.for(Object.keys(CASES))("%s: value and gradients agree", (name, ctx) => {
+    const results = lib === "BLAS" ? wasmBlas : wasm;
+    if (!results) {
+      if (BLAS_REQUIRED) throw new Error(`STAGECRAFT_TEST_BLAS=1 but no BLAS: ${blasWhy}`);
+      return ctx.skip(blasWhy);
+    }
+    const a = results[name]!;
     const b = cpu[name]!;
     expect(relDiff(a.value, b.value)).toBeLessThan(1e-5);
     expect(a.grads.length).toBe(b.grads.length);
@@ -82,7 +96,7 @@ describe("cpu gradients against finite differences", () => {
 
 describe("the wasm kernel fixes", () => {
   it("give the stock kernel's results for every transpose combination", async () => {
-    await use("wasm");
+    await useWasm(false);
     const a = rand([16, 24], 1);
     const b = rand([24, 40], 2);
     const combos: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
@@ -111,7 +125,7 @@ describe("the wasm kernel fixes", () => {
   });
 
   it("free their temporaries", async () => {
-    await use("wasm");
+    await useWasm(false);
     const a = T(rand([64, 32], 1));
     const b = T(rand([64, 48], 2));
     const backend = tf.backend() as unknown as { numDataIds(): number };
