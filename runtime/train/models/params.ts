@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { seededRandom } from "../../data/prng.js";
+import { fusedGelu } from "../gelu-kernel.js";
 
 /**
  * The weights of one model part, in a fixed order under stable local names ("blocks.0.attn.q.w").
@@ -117,8 +118,13 @@ export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
   return tf.reshape(z, [...x.shape.slice(0, -1), out]);
 }
 
-/** Exact GELU, 0.5·x·(1 + erf(x/√2)), as PyTorch's nn.GELU() default. */
+/** Exact GELU, 0.5·x·(1 + erf(x/√2)), as PyTorch's nn.GELU() default: one kernel on wasm and cpu (gelu-kernel.ts). */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  return fusedGelu(x) ?? geluOps(x);
+}
+
+/** GELU composed of TensorFlow.js ops, for the other backends (and as the fused kernel's reference). */
+export function geluOps(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
 }
 

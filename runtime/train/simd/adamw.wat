@@ -3,8 +3,8 @@
 ;; PyTorch's order of operations, in float32 as PyTorch computes it:
 ;;   g' = g·clip;  m' = β₁·m + c₁·g';  v' = β₂·v + (c₂·g')·g'
 ;;   w' = w·decay − step·(m' / (√v' / bc₂ + ε))
-;; adamw-kernel.ts holds the same arithmetic for the cpu backend, and the compiled bytes
-;; (adamw-wasm.ts, written by scripts/gen-adamw-wasm.mjs).
+;; adamw-kernel.ts holds the same arithmetic for the cpu backend; the compiled bytes are in
+;; modules.ts, written by scripts/gen-simd-kernels.mjs.
 (module
   (import "env" "memory" (memory 0))
   (func (export "adamw")
