@@ -9,7 +9,7 @@ export async function runPlan(a: Args, io: CliIO, color: boolean): Promise<numbe
   if (typeof s === "number") return s;
   const plan = await planFor(s, a);
   if (a.flags.has("--json")) io.stdout(renderPlanJson(plan));
-  else if (a.flags.has("--yaml")) io.stdout(renderPlanYaml(plan));
+  else if (a.flags.has("--yaml")) io.stdout(await renderPlanYaml(plan));
   else io.stdout(renderPlan(plan, { color, all: a.flags.has("--all") }));
   if (plan.totals.blocked > 0) return EXIT.errors;
   return a.flags.has("--exit-code") && plan.totals.run > 0 ? 2 : EXIT.ok;

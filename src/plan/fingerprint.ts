@@ -116,17 +116,19 @@ function isEmpty(o: object): boolean {
  * (backend, files, impl, inputs, kind, op, params, seed), the small parts written here.
  */
 export function recordJson(r: FingerprintRecord, paramsJson: string): string {
-  const parts = [
-    ...(r.backend !== undefined ? [`"backend":${JSON.stringify(r.backend)}`] : []),
-    `"files":${canonicalJson(r.files)}`,
-    `"impl":${canonicalJson(r.impl)}`,
-    `"inputs":${canonicalJson(r.inputs)}`,
-    `"kind":${JSON.stringify(r.kind)}`,
-    `"op":${JSON.stringify(r.op)}`,
-    `"params":${paramsJson}`,
-    ...(r.seed !== undefined ? [`"seed":${canonicalJson(r.seed)}`] : []),
-  ];
-  return `{${parts.join(",")}}`;
+  const backend = r.backend !== undefined ? `"backend":${JSON.stringify(r.backend)},` : "";
+  const seed = r.seed !== undefined ? `,"seed":${canonicalJson(r.seed)}` : "";
+  return `{${backend}"files":${stringMapJson(r.files)},"impl":${canonicalJson(r.impl)},"inputs":${stringMapJson(r.inputs)},"kind":${JSON.stringify(r.kind)},"op":${JSON.stringify(r.op)},"params":${paramsJson}${seed}}`;
+}
+
+/** canonicalJson of a flat string → string map (sorted keys), without the general walk. */
+function stringMapJson(m: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(m);
+  if (keys.length === 0) return "{}";
+  if (keys.length > 1) keys.sort();
+  let out = "";
+  for (const k of keys) out += `${out ? "," : ""}${JSON.stringify(k)}:${JSON.stringify(m[k])}`;
+  return `{${out}}`;
 }
 
 /** Paths a node reads, found in its params: data sources, declared command inputs, scripts named in argv. */

@@ -14,13 +14,16 @@ export type Status = "cached" | "run" | "blocked" | "skipped" | "source";
 export interface PlanEnv {
   /** The content digest of a file, or undefined when it does not exist. */
   digestFile(path: string): Promise<string | undefined>;
-  /** Whether a complete, intact result for this fingerprint is in the cache, and if not, why. */
-  lookup(fingerprint: string): Promise<{ readonly ok: true } | { readonly ok: false; readonly reason: "missing" | "object-missing" | "corrupt"; readonly detail: string }>;
-  /** The record the node's latest cached result was made with, for explaining a change. */
-  previous(node: string): Promise<{ readonly fingerprint: string; readonly record: FingerprintRecord } | { readonly failedIn: string; readonly error: string } | undefined>;
+  /** For each fingerprint: whether a complete, intact result is in the cache, and if not, why. */
+  lookup(fingerprints: readonly string[]): Promise<readonly Lookup[]>;
+  /** For each node name: the record its latest cached result was made with (explains a change), or the run it failed in. */
+  previous(nodes: readonly string[]): Promise<readonly Previous[]>;
   /** Where a node that runs would run. */
   readonly executor: "local" | "slurm";
 }
+
+export type Lookup = { readonly ok: true } | { readonly ok: false; readonly reason: "missing" | "object-missing" | "corrupt"; readonly detail: string };
+export type Previous = { readonly fingerprint: string; readonly record: FingerprintRecord } | { readonly failedIn: string; readonly error: string } | undefined;
 
 export interface PlannedNode {
   readonly id: NodeId;
@@ -100,12 +103,19 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
     fps.set(node.id, fp.fingerprint);
     return { ...fp, missingFiles };
   });
-  // 3. Ask the cache about every fingerprint at once.
-  const found = await mapLimit(prints, 32, (p) => env.lookup(p.fingerprint));
+  // 3. Ask the cache about every fingerprint at once, then for what each missing one ran with before.
+  const found = await env.lookup(prints.map((p) => p.fingerprint));
+  const forcedNames = opts.force === true ? undefined : new Set(Array.isArray(opts.force) ? opts.force : []);
+  const isForced = (name: string): boolean => forcedNames === undefined || forcedNames.has(name);
+  const missing = nodes.filter((n, i) => { const f = found[i]!; return !f.ok && f.reason === "missing" && !isForced(n.name); });
+  const before = new Map(missing.map((n, i) => [n.id, i] as const));
+  const previous = await env.previous(missing.map((n) => n.name));
   // 4. Decide, in order: a node's status depends on its inputs' statuses.
   const status = new Map<NodeId, Status>();
   /** Skipped nodes that would be blocked if selected; what depends on them is blocked too. */
   const blockedOutside = new Set<NodeId>();
+  /** Names of the nodes decided so far that will run (an upstream rerun explains a change). */
+  const runningNames = new Set<string>();
   const cost = new CostModel(ir);
   const out: PlannedNode[] = [];
   for (const [i, node] of nodes.entries()) {
@@ -124,7 +134,8 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
       st = "source";
       reasons = ["read in place"];
     } else {
-      ({ st, reasons } = await decide(node, ir, env, found[i]!, fingerprint, record, status, opts, selected));
+      const prev = before.has(id) ? previous[before.get(id)!] : undefined;
+      ({ st, reasons } = decide(node, ir, found[i]!, prev, fingerprint, record, (name) => runningNames.has(name), isForced(node.name), selected));
       // A selected node cannot run on a result that is neither in the cache nor selected to be made
       // (`--only train` before `prep` has a result): the executor would skip it, so the plan says so.
       const unmade = st === "run" ? [...node.inputs, ...node.after].map((x) => ir.nodes.get(x)!).find((n) => status.get(n.id) === "skipped") : undefined;
@@ -140,6 +151,7 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
       reasons = [`outside the selection (blocked: ${reasons[0]})`];
     }
     status.set(id, st);
+    if (st === "run") runningNames.add(node.name);
     const lrValue = (node.params as Record<string, Canon> | null)?.["lr"];
     const c = cost.estimate(node);
     out.push({
@@ -223,32 +235,27 @@ function isDeclaredInput(node: IrNode, f: string): boolean {
   return Array.isArray(inputs) && inputs.some((i) => typeof i === "string" && (i === f || path.join(dir, i) === f));
 }
 
-type Lookup = Awaited<ReturnType<PlanEnv["lookup"]>>;
-
-async function decide(
+function decide(
   node: IrNode,
   ir: Ir,
-  env: PlanEnv,
   found: Lookup,
+  prev: Previous,
   fingerprint: string,
   record: FingerprintRecord,
-  status: ReadonlyMap<NodeId, Status>,
-  opts: PlanOptions,
+  rerunning: (name: string) => boolean,
+  forced: boolean,
   selected: ReadonlySet<NodeId>,
-): Promise<{ st: Status; reasons: string[] }> {
-  const forced = opts.force === true || (Array.isArray(opts.force) && opts.force.includes(node.name));
+): { st: Status; reasons: string[] } {
   if (found.ok && !forced) return { st: "cached", reasons: ["fingerprint unchanged"] };
   let reasons: string[];
   if (forced || found.ok) reasons = ["forced"];
   else if (found.reason === "object-missing") reasons = [`object missing from cache: ${found.detail}`];
   else if (found.reason === "corrupt") reasons = [`cache entry corrupt: ${found.detail}`];
   else {
-    const prev = await env.previous(node.name);
     if (!prev) reasons = ["never run"];
     else if ("failedIn" in prev) reasons = [`failed in run ${prev.failedIn}${prev.error ? `: ${prev.error}` : ""}`];
     else if (prev.fingerprint === fingerprint) reasons = ["result missing from cache"];
     else {
-      const rerunning = (name: string) => [...status].some(([id, s]) => s === "run" && ir.nodes.get(id)?.name === name);
       const sourceFile = (name: string) => {
         const src = node.inputs.map((i) => ir.nodes.get(i)).find((n) => n?.name === name);
         const file = src?.op === "jsonl" ? (src.params as Record<string, Canon>)["path"] : undefined;

@@ -1,4 +1,3 @@
-import { stringify } from "yaml";
 import type { Plan, PlannedNode, Status } from "./plan.js";
 
 const ANSI: Record<string, string> = { green: "\x1b[32m", yellow: "\x1b[33m", red: "\x1b[31m", dim: "\x1b[2m", bold: "\x1b[1m", cyan: "\x1b[36m" };
@@ -115,6 +114,8 @@ export function renderPlanJson(plan: Plan): string {
   return `${JSON.stringify(planData(plan), null, 2)}\n`;
 }
 
-export function renderPlanYaml(plan: Plan): string {
+/** The YAML form; the yaml package is loaded only when asked for (it costs every plan otherwise). */
+export async function renderPlanYaml(plan: Plan): Promise<string> {
+  const { stringify } = await import("yaml");
   return stringify(planData(plan));
 }
