@@ -118,10 +118,17 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
   const runningNames = new Set<string>();
   const cost = new CostModel(ir);
   const out: PlannedNode[] = [];
-  for (const [i, node] of nodes.entries()) {
+  /** The first of a node's inputs and predecessors that `test` holds for. */
+  const upstreamWhere = (node: IrNode, test: (id: NodeId) => boolean): IrNode | undefined => {
+    for (const x of node.inputs) if (test(x)) return ir.nodes.get(x);
+    for (const x of node.after) if (test(x)) return ir.nodes.get(x);
+    return undefined;
+  };
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
     const { record, fingerprint, missingFiles } = prints[i]!;
     const id = node.id;
-    const blockedBy = [...node.inputs, ...node.after].map((x) => ir.nodes.get(x)!).find((n) => status.get(n.id) === "blocked" || blockedOutside.has(n.id));
+    const blockedBy = upstreamWhere(node, (x) => status.get(x) === "blocked" || blockedOutside.has(x));
     let st: Status;
     let reasons: string[];
     if (missingFiles.length) {
@@ -138,7 +145,7 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
       ({ st, reasons } = decide(node, ir, found[i]!, prev, fingerprint, record, (name) => runningNames.has(name), isForced(node.name), selected));
       // A selected node cannot run on a result that is neither in the cache nor selected to be made
       // (`--only train` before `prep` has a result): the executor would skip it, so the plan says so.
-      const unmade = st === "run" ? [...node.inputs, ...node.after].map((x) => ir.nodes.get(x)!).find((n) => status.get(n.id) === "skipped") : undefined;
+      const unmade = st === "run" ? upstreamWhere(node, (x) => status.get(x) === "skipped") : undefined;
       if (unmade) {
         st = "blocked";
         reasons = [`needs ${unmade.name}, which is outside the selection and not in the cache`];

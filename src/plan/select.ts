@@ -27,12 +27,15 @@ function closure(ir: Ir, start: Iterable<NodeId>, next: (id: NodeId) => Iterable
  */
 export function select(ir: Ir, sel: Selection): Set<NodeId> {
   const ids = (names: readonly string[]) => names.map((n) => ir.stages.get(n) ?? (n as NodeId));
-  const users = new Map<NodeId, NodeId[]>();
-  for (const n of ir.nodes.values()) for (const i of [...n.inputs, ...n.after]) users.set(i, [...(users.get(i) ?? []), n.id]);
   const upstream = (start: Iterable<NodeId>) => closure(ir, start, (id) => [...(ir.nodes.get(id)?.inputs ?? []), ...(ir.nodes.get(id)?.after ?? [])]);
   let chosen = new Set<NodeId>(ir.nodes.keys());
   if (sel.until?.length) chosen = upstream(ids(sel.until));
   if (sel.from?.length) {
+    const users = new Map<NodeId, NodeId[]>();
+    for (const n of ir.nodes.values()) {
+      for (const i of n.inputs) (users.get(i) ?? users.set(i, []).get(i)!).push(n.id);
+      for (const i of n.after) (users.get(i) ?? users.set(i, []).get(i)!).push(n.id);
+    }
     const down = closure(ir, ids(sel.from), (id) => users.get(id) ?? []);
     chosen = new Set([...chosen].filter((id) => down.has(id) || ir.nodes.get(id)?.kind === "data"));
   }
