@@ -126,8 +126,9 @@ function splitItems(file: string, text: string, tokens: readonly IToken[], sink:
     }
     if (name === "ClosedString") {
       const next = tokens[i + 1];
-      const line = lineEnd(text, t.startOffset);
-      if (next && next.startOffset === t.startOffset + t.image.length && /^[A-Za-z0-9_]/.test(next.image) && quoteSlipLine !== line) {
+      const touching = next !== undefined && next.startOffset === t.startOffset + t.image.length && /^[A-Za-z0-9_]/.test(next.image);
+      const line = touching ? lineEnd(text, t.startOffset) : -1;
+      if (touching && quoteSlipLine !== line) {
         quoteSlipLine = line; // one report per line: the quotes after the slip all pair up wrongly
         // `"a, b: ["id"`: quotes pair up wrongly when one is missing; the next word touches the string.
         sink.report("SC1002", tokSpan(file, text, t), "a closing quote seems to be missing: this string runs on into what follows", {

@@ -280,7 +280,13 @@ function pipelineSettings(l: Lowerer): PipelineSettings {
  */
 function linkCommandOutputs(l: Lowerer): void {
   const writer = new Map<string, NodeId>();
-  const resolve = (n: IrNode, p: string) => path.normalize(path.join(path.dirname(n.span.file), String(((n.params as Record<string, Canon>)["cwd"] as string | undefined) ?? "."), p));
+  // Where a command's relative paths start: its file's directory, then its cwd (path.join normalises).
+  const bases = new Map<IrNode, string>();
+  const resolve = (n: IrNode, p: string): string => {
+    let base = bases.get(n);
+    if (base === undefined) bases.set(n, (base = path.join(path.dirname(n.span.file), String(((n.params as Record<string, Canon>)["cwd"] as string | undefined) ?? "."))));
+    return path.join(base, p);
+  };
   for (const n of l.nodes.values()) {
     const outs = (n.params as Record<string, Canon> | null)?.["outputs"];
     if (n.op === "command" && Array.isArray(outs)) for (const o of outs) if (typeof o === "string") writer.set(resolve(n, o), n.id);
