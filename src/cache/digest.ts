@@ -11,6 +11,8 @@ const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
  * below a few MiB; at 4 MiB hashing a cached multi-GB file runs at the speed of `sha256sum`.
  */
 export const READ_CHUNK = 4 * 1024 * 1024;
+/** The smallest read: a file growing while it is hashed is read on in pieces of at least this. */
+const MIN_CHUNK = 8 * 1024;
 
 export function isDigest(s: string): s is Digest {
   return DIGEST_RE.test(s);
@@ -64,10 +66,15 @@ export async function hashHandle(
   sink?: (chunk: Uint8Array) => Promise<void>,
 ): Promise<FileDigest> {
   const hash = createHash("sha256");
-  const bufs = [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)] as const;
+  // Buffers sized to the file: most files a pipeline hashes are small, and two 4 MiB buffers for
+  // each made every command's outputs cost 8 MiB of memory outside the heap, and a collection.
+  // A file that grows while it is read is still read to its end, a chunk at a time.
+  const expected = (await fh.stat()).size;
+  const chunk = Math.min(READ_CHUNK, Math.max(MIN_CHUNK, expected + 1));
+  const bufs = [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)] as const;
   let size = 0;
   let which = 0;
-  let pending = fh.read(bufs[0], 0, READ_CHUNK, 0);
+  let pending = fh.read(bufs[0], 0, chunk, 0);
   try {
     for (;;) {
       const { bytesRead } = await pending;
@@ -75,7 +82,7 @@ export async function hashHandle(
       const current = bufs[which]!.subarray(0, bytesRead);
       size += bytesRead;
       which ^= 1;
-      pending = fh.read(bufs[which]!, 0, READ_CHUNK, size);
+      pending = fh.read(bufs[which]!, 0, chunk, size);
       hash.update(current);
       if (sink) await sink(current);
     }
