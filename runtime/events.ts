@@ -1,6 +1,6 @@
 /** What a run reports as it goes; the CLI renders these as live lines, plain lines or JSON. */
 export type RunEvent =
-  | { readonly type: "start"; readonly runId: string; readonly nodes: number; readonly toRun: number }
+  | { readonly type: "start"; readonly runId: string; readonly nodes: number; readonly toRun: number; readonly backend?: string }
   | { readonly type: "node-start"; readonly node: string; readonly op: string }
   | { readonly type: "node-done"; readonly node: string; readonly op: string; readonly action: "ran" | "restored"; readonly seconds: number; readonly detail?: string }
   | { readonly type: "node-failed"; readonly node: string; readonly op: string; readonly error: string; readonly where?: string }

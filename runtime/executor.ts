@@ -5,6 +5,7 @@ import { type Digest, digestFile } from "../src/cache/digest.js";
 import type { Store } from "../src/cache/store.js";
 import type { Canon, Ir, IrNode, NodeId } from "../src/ir/ir.js";
 import type { Plan, PlannedNode } from "../src/plan/plan.js";
+import { BACKEND_KINDS } from "../src/plan/versions.js";
 import type { RunEvent } from "./events.js";
 import type { NodeOutcome, NodeRunner, RunnerContext } from "./runner.js";
 import { RUNNERS } from "./runners/index.js";
@@ -59,7 +60,10 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
   };
   await saveRecord("running", true);
   const toRun = plan.nodes.filter((n) => n.status === "run");
-  opts.emit({ type: "start", runId, nodes: plan.nodes.length, toRun: toRun.length });
+  // What training steps will run on, said up front when any will run (the plan's header says it too).
+  const trains = toRun.some((n) => BACKEND_KINDS.has(n.op));
+  const backend = trains ? `${plan.backend}${plan.backendDetail ? `, ${plan.backendDetail}` : ""}` : undefined;
+  opts.emit({ type: "start", runId, nodes: plan.nodes.length, toRun: toRun.length, ...(backend ? { backend } : {}) });
 
   const outputs = new Map<NodeId, Map<string, string>>();
   const done = new Map<NodeId, Done>();

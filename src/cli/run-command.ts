@@ -16,7 +16,7 @@ export function renderEvent(e: RunEvent, color: boolean): string | undefined {
   const c = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   switch (e.type) {
     case "start":
-      return `run ${e.runId}: ${e.toRun} of ${e.nodes} nodes to run`;
+      return `run ${e.runId}: ${e.toRun} of ${e.nodes} nodes to run${e.backend ? ` (backend ${e.backend})` : ""}`;
     case "node-start":
       return `${c("33", "▶")} ${e.node} (${e.op})`;
     case "node-done":

@@ -3,6 +3,8 @@ import { describe, expect, it, vi } from "vitest";
 import { pickBackend, probeWebgpu, resolveBackend } from "../../../runtime/backend.js";
 import { checkActive, initBackend, type TrainBackend } from "../../../runtime/train/backend.js";
 import { wasmKernelsInstalled } from "../../../runtime/train/wasm-kernels.js";
+import { renderEvent } from "../../../src/cli/run-command.js";
+import { planData, renderPlan } from "../../../src/plan/render.js";
 
 describe("initBackend", () => {
   // First in the file: the wasm module is initialised once per process.
@@ -66,5 +68,40 @@ describe("initBackend", () => {
     await initBackend("cpu");
     expect(checkActive("cpu")).toBeUndefined();
     expect(checkActive("wasm")).toBe("TensorFlow.js is running on 'cpu', not 'wasm'");
+  });
+});
+
+describe("what plans and runs say about the wasm backend", () => {
+  it("names what computes matrix products, only for pipelines that train", async () => {
+    const wasm = await resolveBackend("wasm", true);
+    expect(wasm.ok).toBe(true);
+    if (!wasm.ok) return;
+    const info = await initBackend("wasm");
+    // The plan's words and the artifact's record come from the same loader.
+    expect(wasm.detail).toBe(`matrix products on ${info.ok ? info.value.wasm?.matmul : "?"}`);
+    const noTraining = await resolveBackend("wasm", false);
+    expect(noTraining.ok && noTraining.detail).toBeUndefined();
+    const cpu = await resolveBackend("cpu", true);
+    expect(cpu.ok && cpu.detail).toBeUndefined();
+  });
+
+  it("fails a plan whose STAGECRAFT_BLAS names a library that does not load", async () => {
+    vi.stubEnv("STAGECRAFT_BLAS", "libno-such-blas.so.7");
+    try {
+      const r = await resolveBackend("wasm", true);
+      expect(r.ok ? "ok" : r.error).toMatch(/^STAGECRAFT_BLAS=libno-such-blas\.so\.7 could not be loaded/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it("shows the detail in the plan's header and the run's first line", () => {
+    const plan = { pipeline: "p", entry: "p.sc", backend: "wasm", backendDetail: "matrix products on OpenBLAS 0.3.21 (libopenblas.so.0, 2 threads)", nodes: [], totals: { run: 0, cached: 0, blocked: 0, skipped: 0, flops: 0, gpuHours: 0 } };
+    expect(renderPlan(plan, { color: false }).split("\n")[0]).toBe("plan for p.sc (pipeline p, backend wasm, matrix products on OpenBLAS 0.3.21 (libopenblas.so.0, 2 threads))");
+    expect(planData(plan)["backendDetail"]).toBe(plan.backendDetail);
+    expect(renderEvent({ type: "start", runId: "r1", nodes: 3, toRun: 2, backend: "wasm, matrix products on XNNPACK (no BLAS: turned off)" }, false)).toBe(
+      "run r1: 2 of 3 nodes to run (backend wasm, matrix products on XNNPACK (no BLAS: turned off))",
+    );
+    expect(renderEvent({ type: "start", runId: "r1", nodes: 3, toRun: 2 }, false)).toBe("run r1: 2 of 3 nodes to run");
   });
 });
