@@ -1,7 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { JS_KERNEL_BACKENDS, floatInputs, registerJsKernel, runFloat, type KernelArgs } from "./kernel-io.js";
-import { simdFunction, wasmHeap } from "./simd/instance.js";
+import { JS_KERNEL_BACKENDS, floatInputs, registerJsKernel, runFloat, type FloatKernel, type KernelArgs } from "./kernel-io.js";
 
 /**
  * One AdamW update of one variable as a single kernel (wasm and cpu): the weights, both moments and
@@ -47,20 +45,14 @@ function update(x: Arrays, a: AdamWAttrs): void {
 }
 
 function kernel(args: KernelArgs): tf.TensorInfo[] {
-  const [w, m, v, g] = floatInputs(ADAMW_KERNEL, args, ["w", "m", "v", "g"]) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
+  const inputs = floatInputs(ADAMW_KERNEL, args, ["w", "m", "v", "g"]);
   const a = args.attrs as unknown as AdamWAttrs;
-  const shapes = [w, m, v].map((t) => [...t.shape]);
-  const heap = wasmHeap(args.backend);
-  if (heap) {
-    // wasm: the SIMD module works on the backend's heap by byte offset.
-    const backend = args.backend as BackendWasm;
-    const outs = shapes.map((s) => backend.makeOutput(s, "float32"));
-    const at = (t: tf.TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;
-    const adamw = simdFunction("adamw", "adamw", heap);
-    adamw(at(w), at(m), at(v), at(g), at(outs[0]!), at(outs[1]!), at(outs[2]!), tf.util.sizeFromShape(w.shape), a.beta1, a.beta2, 1 - a.beta1, 1 - a.beta2, a.eps, a.clip, a.decay, a.stepSize, a.bc2Sqrt);
-    return outs;
-  }
-  return runFloat(args, [w, m, v, g], shapes, ([w0, m0, v0, g0], [w1, m1, v1]) => update({ w: w0!, m: m0!, v: v0!, g: g0!, w1: w1!, m1: m1!, v1: v1! }, a));
+  const k: FloatKernel = {
+    simd: { module: "adamw", fn: "adamw" },
+    js: ([w, m, v, g], [w1, m1, v1]) => update({ w: w!, m: m!, v: v!, g: g!, w1: w1!, m1: m1!, v1: v1! }, a),
+  };
+  const scalars = [a.beta1, a.beta2, 1 - a.beta1, 1 - a.beta2, a.eps, a.clip, a.decay, a.stepSize, a.bc2Sqrt];
+  return runFloat(args, k, inputs, inputs.slice(0, 3).map((t) => [...t.shape]), scalars);
 }
 
 /** Whether the active backend has the fused update (registering it on first use). */

@@ -1,7 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { JS_KERNEL_BACKENDS, floatInputs, registerJsKernel, runFloat, type KernelArgs } from "./kernel-io.js";
-import { simdFunction, wasmHeap } from "./simd/instance.js";
+import { JS_KERNEL_BACKENDS, floatInputs, registerJsKernel, runFloat, type FloatKernel, type KernelArgs } from "./kernel-io.js";
 
 /**
  * Exact GELU, 0.5·x·(1 + erf(x/√2)), and its derivative as two kernels (wasm and cpu). Composed of
@@ -29,46 +27,35 @@ function erf(z: number): number {
   return z < 0 ? -y : y;
 }
 
-/** On wasm: runs `fn` of simd/gelu.wat with the byte offsets of `inputs` and of a new output shaped like the last input. */
-function onWasm(args: KernelArgs, fn: string, inputs: readonly tf.TensorInfo[]): tf.TensorInfo | undefined {
-  const heap = wasmHeap(args.backend);
-  if (!heap) return undefined;
-  const backend = args.backend as BackendWasm;
-  const x = inputs[inputs.length - 1]!;
-  const out = backend.makeOutput([...x.shape], "float32");
-  const at = (t: tf.TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;
-  simdFunction("gelu", fn, heap)(...inputs.map(at), at(out), tf.util.sizeFromShape(x.shape));
-  return out;
-}
+const FORWARD: FloatKernel = {
+  simd: { module: "gelu", fn: "gelu" },
+  js: ([x], [y]) => {
+    for (let i = 0; i < x!.length; i++) {
+      const v = x![i]!;
+      y![i] = 0.5 * v * (1 + erf(v * Math.SQRT1_2));
+    }
+  },
+};
+
+/** dy · gelu′(x), gelu′(x) = Φ(x) + x·φ(x). */
+const BACKWARD: FloatKernel = {
+  simd: { module: "gelu", fn: "gelu_grad" },
+  js: ([dy, x], [g]) => {
+    for (let i = 0; i < x!.length; i++) {
+      const v = x![i]!;
+      g![i] = dy![i]! * (0.5 * (1 + erf(v * Math.SQRT1_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+    }
+  },
+};
 
 function forward(args: KernelArgs): tf.TensorInfo {
   const [x] = floatInputs(GELU_KERNEL, args, ["x"]) as [tf.TensorInfo];
-  const done = onWasm(args, "gelu", [x]);
-  if (done) return done;
-  return runFloat(args, [x], [[...x.shape]], ([xs], [ys]) => {
-    const xv = xs!;
-    const yv = ys!;
-    for (let i = 0; i < xv.length; i++) {
-      const v = xv[i]!;
-      yv[i] = 0.5 * v * (1 + erf(v * Math.SQRT1_2));
-    }
-  })[0]!;
+  return runFloat(args, FORWARD, [x], [[...x.shape]])[0]!;
 }
 
-/** dy · gelu′(x), gelu′(x) = Φ(x) + x·φ(x). */
 function backward(args: KernelArgs): tf.TensorInfo {
   const [dy, x] = floatInputs(GELU_GRAD_KERNEL, args, ["dy", "x"]) as [tf.TensorInfo, tf.TensorInfo];
-  const done = onWasm(args, "gelu_grad", [dy, x]);
-  if (done) return done;
-  return runFloat(args, [dy, x], [[...x.shape]], ([ds, xs], [gs]) => {
-    const d = ds!;
-    const xv = xs!;
-    const g = gs!;
-    for (let i = 0; i < xv.length; i++) {
-      const v = xv[i]!;
-      g[i] = d[i]! * (0.5 * (1 + erf(v * Math.SQRT1_2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
-    }
-  })[0]!;
+  return runFloat(args, BACKWARD, [dy, x], [[...x.shape]])[0]!;
 }
 
 let registered = false;

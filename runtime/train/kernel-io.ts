@@ -1,10 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import type { SIMD_MODULES } from "./simd/modules.js";
+import { simdFunction, wasmHeap } from "./simd/instance.js";
 
 /**
- * Kernels of our own written in JavaScript over float32 arrays, for the wasm and cpu backends: the
- * inputs are read where the backend keeps them (views of the wasm heap; the cpu backend's arrays)
- * and the outputs written once, with no copies in between.
+ * Kernels of our own for the wasm and cpu backends. On wasm one runs as SIMD code (simd/*.wat)
+ * straight on the backend's heap; on cpu as JavaScript over the backend's own arrays. Either way the
+ * inputs are read where the backend keeps them and the outputs written once, with no copies.
  */
 
 export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap };
@@ -27,23 +29,28 @@ export function floatInputs(kernel: string, args: KernelArgs, names: readonly st
   });
 }
 
-/**
- * Runs `body` over float32 views of `inputs` and of `shapes.length` new outputs of those shapes,
- * on the backend of this call (wasm or cpu), and returns the outputs.
- */
-export function runFloat(args: KernelArgs, inputs: readonly tf.TensorInfo[], shapes: readonly number[][], body: (ins: Float32Array[], outs: Float32Array[]) => void): tf.TensorInfo[] {
-  const b = args.backend as Partial<BackendWasm> & Partial<CpuBackend>;
-  if (typeof b.typedArrayFromHeap === "function" && typeof b.makeOutput === "function") {
-    const wasm = b as BackendWasm;
+export interface FloatKernel {
+  /** The SIMD module and function for wasm; called with the byte offsets of the inputs, then of the outputs, then the element count of the first input, then `scalars`. */
+  readonly simd: { readonly module: keyof typeof SIMD_MODULES; readonly fn: string };
+  /** The same computation for cpu, over the inputs' and the new outputs' arrays. */
+  readonly js: (ins: Float32Array[], outs: Float32Array[]) => void;
+}
+
+/** Runs `k` on the backend of this call, with new float32 outputs of `shapes`, and returns them. */
+export function runFloat(args: KernelArgs, k: FloatKernel, inputs: readonly tf.TensorInfo[], shapes: readonly number[][], scalars: readonly number[] = []): tf.TensorInfo[] {
+  const heap = wasmHeap(args.backend);
+  if (heap) {
+    const wasm = args.backend as BackendWasm;
     const outs = shapes.map((s) => wasm.makeOutput(s, "float32"));
-    // Views after every allocation: allocating can grow (and so replace) the wasm heap.
-    const view = (t: tf.TensorInfo): Float32Array => wasm.typedArrayFromHeap(t) as Float32Array;
-    body(inputs.map(view), outs.map(view));
+    // Offsets once every output is allocated: allocating can grow (and so move) the heap's buffer.
+    const at = (t: tf.TensorInfo): number => wasm.typedArrayFromHeap(t).byteOffset;
+    const n = inputs[0] ? tf.util.sizeFromShape(inputs[0].shape) : 0;
+    simdFunction(k.simd.module, k.simd.fn, heap)(...inputs.map(at), ...outs.map(at), n, ...scalars);
     return outs;
   }
-  const cpu = b as CpuBackend;
+  const cpu = args.backend as CpuBackend;
   const outs = shapes.map((s) => new Float32Array(tf.util.sizeFromShape(s)));
-  body(
+  k.js(
     inputs.map((t) => cpu.readSync(t.dataId) as Float32Array),
     outs,
   );
@@ -51,8 +58,8 @@ export function runFloat(args: KernelArgs, inputs: readonly tf.TensorInfo[], sha
 }
 
 /** Registers `kernel` for the wasm and cpu backends, where not yet registered. */
-export function registerJsKernel(name: string, kernel: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[], backends: readonly string[] = JS_KERNEL_BACKENDS): void {
-  for (const backendName of backends) {
+export function registerJsKernel(name: string, kernel: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]): void {
+  for (const backendName of JS_KERNEL_BACKENDS) {
     if (!tf.getKernel(name, backendName)) tf.registerKernel({ kernelName: name, backendName, kernelFunc: kernel as unknown as tf.KernelFunc });
   }
 }
