@@ -292,10 +292,16 @@ function linkCommandOutputs(l: Lowerer): void {
     if (n.op === "command" && Array.isArray(outs)) for (const o of outs) if (typeof o === "string") writer.set(resolve(n, o), n.id);
   }
   if (writer.size === 0) return;
+  // A word whose last path segment names no output cannot be one, so most argv words are skipped
+  // unresolved; words that normalising could change (`./`, `..`, a trailing slash) are always resolved.
+  const lastSegment = (p: string): string => p.slice(p.lastIndexOf("/") + 1);
+  const outputNames = new Set([...writer.keys()].map(lastSegment));
+  const mayName = (x: string): boolean => outputNames.has(lastSegment(x)) || /(^|\/)\.\.?(\/|$)|\/$/.test(x);
   for (const n of [...l.nodes.values()]) {
     if (n.op !== "command") continue;
     const p = n.params as Record<string, Canon>;
-    const named = [...(Array.isArray(p["run"]) ? p["run"] : []), ...(Array.isArray(p["inputs"]) ? p["inputs"] : [])].filter((x): x is string => typeof x === "string");
+    const named = [...(Array.isArray(p["run"]) ? p["run"] : []), ...(Array.isArray(p["inputs"]) ? p["inputs"] : [])].filter((x): x is string => typeof x === "string" && mayName(x));
+    if (named.length === 0) continue;
     const extra = named.map((x) => writer.get(resolve(n, x))).filter((w): w is NodeId => w !== undefined && w !== n.id && !n.after.includes(w) && !n.inputs.includes(w));
     if (extra.length) l.nodes.set(n.id, { ...n, after: [...n.after, ...new Set(extra)] });
   }
