@@ -26,22 +26,27 @@ rule node:
 );
 
 // Cold: the pipeline is parsed, checked and lowered (the first plan after an edit). Warm: its
-// compiled form is kept in the cache (every later plan while the file is unchanged).
+// compiled form is kept in the cache (every later plan while the file is unchanged). Each round runs
+// both and then Snakemake, and the ratios are taken round by round: this machine's speed drifts by
+// tens of percent over minutes, and a ratio of adjacent runs is steadier than one of medians.
 const plan = () => timed(process.execPath, [BIN, "plan", "pipeline.sc", "--cache-dir", ".cache"], { cwd: dir }).ms;
+const snake = has("snakemake");
 const cold = [];
 const warm = [];
+const theirs = [];
 plan(); // warm-up (file system, module cache)
 for (let i = 0; i < RUNS; i++) {
   rmSync(path.join(dir, ".cache", "compiled"), { recursive: true, force: true });
   cold.push(plan());
   warm.push(plan());
+  if (snake && i < Math.max(3, Math.ceil(RUNS / 2))) theirs.push(timed("snakemake", ["-n", "--cores", "1", "--quiet"], { cwd: dir }).ms);
 }
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const result = { bench: "plan-large", nodes: N, stagecraft: { cold: summary(cold), warm: summary(warm) } };
-if (has("snakemake")) {
-  const theirs = [];
-  for (let i = 0; i < Math.min(RUNS, 3); i++) theirs.push(timed("snakemake", ["-n", "--cores", "1", "--quiet"], { cwd: dir }).ms);
+if (snake) {
   result.snakemake = summary(theirs);
-  result.speedup = { cold: result.snakemake.median / result.stagecraft.cold.median, warm: result.snakemake.median / result.stagecraft.warm.median };
+  const per = (ours) => theirs.map((t, i) => t / ours[i]);
+  result.speedup = { cold: median(per(cold)), warm: median(per(warm)), rounds: { cold: per(cold).map((r) => +r.toFixed(1)), warm: per(warm).map((r) => +r.toFixed(1)) } };
 } else result.snakemake = "not installed (apt-get install snakemake)";
 result.goal = { speedup: 20, stagecraftMs: 1000 };
 console.log(JSON.stringify(result, null, 2));
