@@ -91,7 +91,7 @@ export function fingerprintNode(
   // Most records are only hashed (the JSON is given); the params object is made when something
   // reads it: a diff against an earlier result, or the manifest a run writes.
   let params = fixed.params;
-  const record: FingerprintRecord = {
+  const record: { -readonly [K in keyof FingerprintRecord]: FingerprintRecord[K] } = {
     kind: node.kind,
     op: node.op,
     impl: IMPL_VERSIONS[node.op] ?? 1,
@@ -100,9 +100,10 @@ export function fingerprintNode(
     },
     inputs,
     files: isEmpty(files) ? {} : Object.fromEntries(Object.entries(files).map(([f, d]) => [projectPath(ir, f), d])),
-    ...(SEEDED_KINDS.has(node.op) ? { seed: typeof seedParam === "number" ? seedParam : ir.pipeline.seed } : {}),
-    ...(BACKEND_KINDS.has(node.op) ? { backend } : {}),
   };
+  // Set afterwards rather than spread in: a plan makes one record per node.
+  if (SEEDED_KINDS.has(node.op)) record.seed = typeof seedParam === "number" ? seedParam : ir.pipeline.seed;
+  if (BACKEND_KINDS.has(node.op)) record.backend = backend;
   return { record, fingerprint: sha256Hex(recordJson(record, fixed.paramsJson)) };
 }
 

@@ -101,7 +101,7 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
     const json = statics.paramsJson.get(node.id);
     const fp = fingerprintNode(node, ir, fps, files, opts.backend, json === undefined ? undefined : { paramsJson: json });
     fps.set(node.id, fp.fingerprint);
-    return { ...fp, missingFiles };
+    return { record: fp.record, fingerprint: fp.fingerprint, missingFiles };
   });
   // 3. Ask the cache about every fingerprint at once, then for what each missing one ran with before.
   const found = await env.lookup(prints.map((p) => p.fingerprint));
