@@ -25,6 +25,8 @@ function outerShape(outerA: readonly number[], outerB: readonly number[]): reado
   const bb = product(outerB);
   if (ba > 1 && bb > 1) return sameDims(outerA, outerB) ? outerA : undefined;
   if (outerA.length !== outerB.length && Math.min(outerA.length, outerB.length) > 0) return undefined;
+  if (ba > 1) return outerA;
+  if (bb > 1) return outerB;
   return outerA.length >= outerB.length ? outerA : outerB;
 }
 

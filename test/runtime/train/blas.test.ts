@@ -80,6 +80,7 @@ describe("the BLAS BatchMatMul on wasm", () => {
     "the adapter's shapes, 64×1024·(512×1024)ᵀ": [rand([64, 1024], 1), rand([512, 1024], 2), false, true],
     "dW = xᵀ·dy": [rand([64, 256], 3), rand([64, 1024], 4), true, false],
     "broadcast batch of b": [rand([3, 4, 8], 5), rand([1, 8, 6], 6), false, false],
+    "broadcast batch of a, same rank": [rand([1, 4, 8], 11), rand([3, 8, 6], 12), false, false],
     "broadcast batch of a, rank 2 against rank 3": [rand([4, 8], 7), rand([2, 8, 6], 8), false, false],
     "batch 2×3, both transposed": [rand([2, 3, 8, 4], 9), rand([2, 3, 6, 8], 10), true, true],
   };
