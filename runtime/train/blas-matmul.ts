@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { Blas } from "./blas.js";
+import { hasTag, tagKernel, type KernelArgs } from "./kernel-io.js";
 
 /**
  * The wasm backend's BatchMatMul, computed by the machine's BLAS straight on the wasm heap: the
@@ -13,8 +14,6 @@ import type { Blas } from "./blas.js";
 const MARK = Symbol.for("stagecraft.blas-matmul");
 let replaced: tf.KernelConfig | undefined;
 let active: Blas | undefined;
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap };
 
 const product = (xs: readonly number[]): number => xs.reduce((p, x) => p * x, 1);
 const sameDims = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -63,13 +62,10 @@ function blasMatMul(blas: Blas, fallback: tf.KernelConfig): tf.KernelFunc {
     }
     return out;
   };
-  Object.defineProperty(kernel, MARK, { value: true });
-  return kernel as unknown as tf.KernelFunc;
+  return tagKernel(kernel, MARK) as unknown as tf.KernelFunc;
 }
 
-function isOurs(k: tf.KernelConfig | undefined): boolean {
-  return !!k && (k.kernelFunc as unknown as Record<symbol, boolean>)[MARK] === true;
-}
+const isOurs = (k: tf.KernelConfig | undefined): boolean => hasTag(k, MARK);
 
 /** Registers the BLAS BatchMatMul over the wasm backend's current one (install the wasm fixes first). */
 export function installBlasMatMul(blas: Blas): void {

@@ -57,6 +57,17 @@ export function runFloat(args: KernelArgs, k: FloatKernel, inputs: readonly tf.T
   return outs.map((o, i) => cpu.makeTensorInfo([...shapes[i]!], "float32", o));
 }
 
+/** Tags a kernel function of ours with `tag`, so it can be told apart from the one it replaced in TensorFlow.js's registry. */
+export function tagKernel<F extends object>(f: F, tag: symbol): F {
+  Object.defineProperty(f, tag, { value: true });
+  return f;
+}
+
+/** Whether a registered kernel carries `tag`. */
+export function hasTag(k: tf.KernelConfig | undefined, tag: symbol): boolean {
+  return !!k && (k.kernelFunc as unknown as Record<symbol, boolean>)[tag] === true;
+}
+
 /** Registers `kernel` for the wasm and cpu backends, where not yet registered. */
 export function registerJsKernel(name: string, kernel: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]): void {
   for (const backendName of JS_KERNEL_BACKENDS) {

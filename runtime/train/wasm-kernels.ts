@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { hasTag, tagKernel } from "./kernel-io.js";
 
 /**
  * Two fixes to the TensorFlow.js 4.22 wasm backend, registered over its own kernels.
@@ -28,14 +29,8 @@ function input(inputs: Inputs, name: string): tf.TensorInfo {
   return t;
 }
 
-function isOurs(k: tf.KernelConfig | undefined): boolean {
-  return !!k && (k.kernelFunc as unknown as Record<symbol, boolean>)[OURS] === true;
-}
-
-function mark<F extends object>(f: F): F {
-  Object.defineProperty(f, OURS, { value: true });
-  return f;
-}
+const isOurs = (k: tf.KernelConfig | undefined): boolean => hasTag(k, OURS);
+const mark = <F extends object>(f: F): F => tagKernel(f, OURS);
 
 function swapLastTwo(x: tf.TensorInfo, backend: BackendWasm): tf.TensorInfo {
   const transpose = tf.getKernel("Transpose", "wasm");

@@ -6,6 +6,7 @@ import { sparkline } from "../ir/schedule.js";
 import { CostModel, type Cost } from "./cost.js";
 import { explainChange } from "./explain.js";
 import { filesRead, fingerprintNode, staticPart, type FingerprintRecord } from "./fingerprint.js";
+import { mapLimit } from "./map-limit.js";
 import { select, type Selection } from "./select.js";
 
 export type Status = "cached" | "run" | "blocked" | "skipped" | "source";
@@ -61,20 +62,6 @@ export interface PlanOptions extends Selection {
 }
 
 const RUNNABLE_SOURCES = new Set(["synthetic"]);
-
-/** Runs `fn` over `items` with at most `limit` in flight: file IO is much faster in parallel. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** Fingerprints every node in order, asks the cache about each, and says why each would run. */
 export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise<Plan> {

@@ -2,19 +2,11 @@ import path from "node:path";
 import type { Store } from "../cache/store.js";
 import type { StatCache } from "../cache/stat-cache.js";
 import type { FingerprintRecord } from "./fingerprint.js";
+import { mapLimit } from "./map-limit.js";
 import type { Lookup, PlanEnv, Previous } from "./plan.js";
 
 const CACHED: Lookup = { ok: true };
 const NOT_CACHED: Lookup = { ok: false, reason: "missing", detail: "no result with this fingerprint" };
-
-/** Runs `fn` over `items` with at most `limit` in flight (file IO is faster in parallel). */
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** The plan's view of the cache and the files: digests through the stat cache, results from the store. */
 export function storePlanEnv(store: Store, stats: StatCache, executor: "local" | "slurm" = "local", pipeline?: string): PlanEnv {
@@ -30,14 +22,16 @@ export function storePlanEnv(store: Store, stats: StatCache, executor: "local" |
     async lookup(fingerprints) {
       // One directory listing answers "never cached" for every node without opening a file each.
       const present = new Set(await store.listManifests());
-      const out: Lookup[] = fingerprints.map(() => NOT_CACHED);
-      const check = fingerprints.flatMap((fp, i) => (present.has(fp) ? [i] : []));
-      await forEachLimit(check, 32, async (i) => {
-        const r = await store.readManifest(fingerprints[i]!, { verify: true });
-        const reason = !r.ok && r.reason === "object-missing" ? "object-missing" : !r.ok && r.reason === "missing" ? "missing" : "corrupt";
-        out[i] = r.ok ? CACHED : { ok: false, reason, detail: r.detail };
-      });
-      return out;
+      // Only those listed are opened and verified; the rest are answered without a promise each.
+      const listed = fingerprints.filter((fp) => present.has(fp));
+      const checked = new Map(
+        await mapLimit(listed, 32, async (fp): Promise<[string, Lookup]> => {
+          const r = await store.readManifest(fp, { verify: true });
+          if (r.ok) return [fp, CACHED];
+          return [fp, { ok: false, reason: r.reason === "object-missing" ? "object-missing" : r.reason === "missing" ? "missing" : "corrupt", detail: r.detail }];
+        }),
+      );
+      return fingerprints.map((fp) => checked.get(fp) ?? NOT_CACHED);
     },
     async previous(nodes) {
       // The newest run of this pipeline that produced, restored or failed a node says what to
@@ -52,21 +46,21 @@ export function storePlanEnv(store: Store, stats: StatCache, executor: "local" |
           else if (n.action === "failed") latest.set(n.node, { failedIn: run.id, error: ((n.error ?? "").split("\n")[0] ?? "").replace(/:$/, "") });
         }
       }
-      const out: Previous[] = nodes.map(() => undefined);
-      await forEachLimit(
-        nodes.map((_, i) => i),
-        32,
-        async (i) => {
-          const last = latest.get(nodes[i]!);
-          if (!last) return;
-          if ("failedIn" in last) out[i] = last;
-          else {
-            const m = await store.readManifest(last.fingerprint, { verify: false });
-            if (m.ok) out[i] = { fingerprint: last.fingerprint, record: m.manifest.record as FingerprintRecord };
-          }
-        },
+      // Only a node with an earlier result has a manifest to read; the rest are answered at once.
+      const withResult = [...new Set(nodes)].flatMap((node) => {
+        const last = latest.get(node);
+        return last && !("failedIn" in last) ? [[node, last.fingerprint] as const] : [];
+      });
+      const records = new Map(
+        await mapLimit(withResult, 32, async ([node, fingerprint]): Promise<[string, Previous]> => {
+          const m = await store.readManifest(fingerprint, { verify: false });
+          return [node, m.ok ? { fingerprint, record: m.manifest.record as FingerprintRecord } : undefined];
+        }),
       );
-      return out;
+      return nodes.map((node) => {
+        const last = latest.get(node);
+        return last && "failedIn" in last ? last : records.get(node);
+      });
     },
   };
 }

@@ -128,5 +128,7 @@ describe("the BLAS BatchMatMul on wasm", () => {
     expect(blasMatMulActive()).toBeUndefined();
     expect(info.wasm?.matmul).toBe("XNNPACK (no BLAS: turned off)");
     uninstallBlasMatMul(); // a no-op when none is registered
+    expect(blasMatMulActive()).toBeUndefined();
+    expect(info.wasm?.kernelFixes).toBe(true);
   });
 });

@@ -13,12 +13,14 @@ import { textRows } from "./fixture.js";
  */
 const STEPS = 150;
 const EVERY = 25;
-const PIPELINE = `pipeline resume {
+/** What both pipelines below start with: a small LM and its text. */
+const HEADER = `pipeline resume {
   seed = 5
 }
 model lm = decoder_lm(width: 32, layers: 1, heads: 2, context: 48)
 dataset text = jsonl("text.jsonl")
-stage pre : pretrain {
+`;
+const PIPELINE = `${HEADER}stage pre : pretrain {
   model = lm
   data = text
   steps = ${STEPS}
@@ -106,12 +108,7 @@ describe("resuming a killed training stage", () => {
 
 /** GRPO checkpoints and resumes the same way: prompts and samples are functions of the seed and the step. */
 const GRPO_STEPS = 40;
-const GRPO = `pipeline resume {
-  seed = 5
-}
-model lm = decoder_lm(width: 32, layers: 1, heads: 2, context: 48)
-dataset text = jsonl("text.jsonl")
-stage pre : pretrain {
+const GRPO = `${HEADER}stage pre : pretrain {
   model = lm
   data = text
   steps = 40
