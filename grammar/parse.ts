@@ -2,6 +2,7 @@ import type { CstNode, IRecognitionException, IToken } from "chevrotain";
 import { DiagnosticSink, type Diagnostic } from "../src/diagnostics/diagnostic.js";
 import { span } from "../src/diagnostics/span.js";
 import type { TopItemCstNode } from "./cst-types.js";
+import { CstReuse, shapeKey } from "./cst-reuse.js";
 import { StagecraftParser } from "./parser.js";
 import { tokenMatcher } from "chevrotain";
 import { BinaryOp, KEYWORDS, PrefixOp, tokenize } from "./tokens.js";
@@ -235,8 +236,13 @@ function syntaxError(file: string, text: string, e: IRecognitionException, sink:
   sink.report(code, s, e.message, { suggestion: hintFor(e.message, e.token.image) });
 }
 
+export interface ParseOptions {
+  /** Build items of a shape already parsed from that shape's tree (see cst-reuse.ts); default true. */
+  readonly reuseTrees?: boolean;
+}
+
 /** Text to CST and syntax diagnostics. Never throws on any input. */
-export function parseText(file: string, text: string, onItem: (cst: TopItemCstNode) => void): ParseResult {
+export function parseText(file: string, text: string, onItem: (cst: TopItemCstNode) => void, opts: ParseOptions = {}): ParseResult {
   const sink = new DiagnosticSink();
   const result = (tokens: readonly IToken[], comments: readonly IToken[], parsed: boolean): ParseResult => ({ file, text, tokens, comments, parsed, diagnostics: sink.all });
   if (text.includes("\u0000")) {
@@ -262,7 +268,14 @@ export function parseText(file: string, text: string, onItem: (cst: TopItemCstNo
   // After a bad character, the parser's complaints on the rest of that line are consequences.
   const lexErrorLines = lexed.errors.map((e) => lineEnd(text, e.offset));
   let count = 0;
+  const reuse = opts.reuseTrees === false ? undefined : new CstReuse();
   for (const chunk of chunks) {
+    const key = reuse ? shapeKey(chunk) : "";
+    const again = reuse?.reuse(key, chunk);
+    if (again) {
+      onItem(again as TopItemCstNode);
+      continue;
+    }
     parser.input = chunk;
     let cst: CstNode;
     try {
@@ -283,6 +296,7 @@ export function parseText(file: string, text: string, onItem: (cst: TopItemCstNo
       if (++count > MAX_SYNTAX_ERRORS) break;
       syntaxError(file, text, e, sink);
     }
+    if (parser.errors.length === 0) reuse?.offer(key, chunk, cst);
     onItem(cst as TopItemCstNode);
   }
   return result(tokens, comments, true);
