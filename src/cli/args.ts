@@ -11,8 +11,35 @@ export interface Args {
 const VALUED = new Set(["--out", "--cache-dir", "--from", "--until", "--only", "--jobs", "-j", "--backend", "--to", "--format", "--keep-last", "--max-size", "--executor", "--fingerprint"]);
 const OPTIONAL_VALUE = new Set(["--force"]);
 const BOOLEAN = new Set([
-  "--json", "--yaml", "--check", "--write", "--color", "--no-color", "--help", "-h", "--exit-code", "--keep-going", "--verify", "--detach", "--all", "--cancel-on-interrupt",
+  "--json", "--yaml", "--check", "--write", "--color", "--no-color", "--help", "-h", "--exit-code", "--keep-going", "--detach", "--all", "--cancel-on-interrupt",
 ]);
+
+/** What plan and run share: the cache, the backend, the executor and the selection. */
+const SESSION = ["--cache-dir", "--backend", "--executor", "--force", "--from", "--until", "--only"];
+
+/** The options each command reads, besides --color, --no-color and --help, which all take. */
+export const COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  check: ["--json"],
+  fmt: ["--check", "--write"],
+  plan: [...SESSION, "--json", "--yaml", "--all", "--exit-code"],
+  run: [...SESSION, "--json", "--jobs", "--keep-going", "--detach", "--cancel-on-interrupt"],
+  replay: ["--cache-dir", "--backend", "--to"],
+  graph: ["--format", "--all"],
+  report: ["--cache-dir", "--backend", "--out", "--to"],
+  status: ["--cache-dir", "--backend", "--executor", "--json", "--all"],
+  job: [...SESSION, "--fingerprint", "--jobs"],
+  log: ["--cache-dir", "--json"],
+  cache: ["--cache-dir", "--keep-last", "--max-size"],
+};
+const EVERYWHERE = new Set(["--color", "--no-color", "--help", "-h"]);
+
+/** Options given that `command` does not read: an error rather than silently ignored. */
+export function optionsNotFor(command: string, a: Args): string[] {
+  const allowed = COMMAND_OPTIONS[command];
+  if (!allowed) return [];
+  const given = [...a.flags, ...a.values.keys()];
+  return given.filter((k) => !EVERYWHERE.has(k) && !allowed.includes(k));
+}
 
 export function parseArgs(argv: readonly string[]): Args {
   const [command, ...rest] = argv;

@@ -1,4 +1,4 @@
-import { parseArgs } from "./args.js";
+import { COMMAND_OPTIONS, optionsNotFor, parseArgs } from "./args.js";
 import { fsHost } from "./fs-host.js";
 import { EXIT, type CliIO } from "./io.js";
 
@@ -18,7 +18,8 @@ commands:
   cache ls|verify|gc             list, verify or shrink the cache
 
 options:
-  --json, --yaml                 machine-readable output (check, plan, run, log)
+  --json                         machine-readable output (check, plan, run, log, status)
+  --yaml                         plan: the --json content as YAML
   --cache-dir DIR                the cache (default .stagecraft, or $STAGECRAFT_CACHE_DIR)
   --from S, --until S, --only S  partial runs by stage name (plan, run; repeatable or comma-separated)
   --force[=S]                    run S (or everything) even when cached
@@ -43,6 +44,12 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     }
     if (a.errors.length) {
       io.stderr(`stagecraft: ${a.errors.join("; ")}\n${USAGE}`);
+      return EXIT.usage;
+    }
+    const stray = optionsNotFor(a.command, a);
+    if (stray.length) {
+      const own = COMMAND_OPTIONS[a.command] ?? [];
+      io.stderr(`stagecraft ${a.command}: ${stray.join(", ")} ${stray.length > 1 ? "are not options" : "is not an option"} of ${a.command}${own.length ? ` (its options: ${own.join(", ")})` : ""}\n`);
       return EXIT.usage;
     }
     const color = a.flags.has("--color") || (!a.flags.has("--no-color") && io.isTTY && !io.env["NO_COLOR"]);

@@ -116,6 +116,8 @@ export function renderPlanJson(plan: Plan): string {
 
 /** The YAML form; the yaml package is loaded only when asked for (it costs every plan otherwise). */
 export async function renderPlanYaml(plan: Plan): Promise<string> {
-  const { stringify } = await import("yaml");
+  // A CommonJS package: bundled, its dynamic import has only a default export; from source, both.
+  const yaml: { stringify?: (v: unknown) => string; default?: { stringify: (v: unknown) => string } } = await import("yaml");
+  const stringify = yaml.stringify ?? yaml.default!.stringify;
   return stringify(planData(plan));
 }
