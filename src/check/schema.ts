@@ -52,7 +52,7 @@ const MODEL_SOURCE: Readonly<Record<string, FieldSpec>> = {
 };
 
 const COMMON: Readonly<Record<string, FieldSpec>> = {
-  after: { expect: { is: "stages" }, doc: "stages that must finish first, beyond those referenced" },
+  after: { expect: { is: "stages" }, doc: "stages that must finish first, beyond those referenced; when one reruns, so does this stage" },
   resources: { expect: { is: "record", fields: RESOURCES }, doc: "scheduler resources for this stage" },
   seed: { expect: int(0), doc: "random seed", default: "the pipeline's seed" },
 };

@@ -316,5 +316,25 @@ export function lower(program: CheckedProgram, sourceOf: (file: string) => strin
   for (const [inst, ty] of program.types) {
     if (inst.item.kind === "decl" && inst.item.declKind === "model" && ty.t === "model" && ty.model.params !== undefined) modelParams.set(inst.name, ty.model.params);
   }
-  return { entry: program.entry, pipeline: pipelineSettings(l), nodes: l.nodes, order: l.order, stages, modelParams };
+  return { entry: program.entry, pipeline: pipelineSettings(l), nodes: l.nodes, order: dependencyOrder(l.nodes, l.order), stages, modelParams };
+}
+
+/**
+ * `order` with every node after what it reads and what it runs after. Lowering already puts inputs
+ * first; an edge added from a file one command names and another writes can point forward (the
+ * reader declared before the writer). Stable: nodes already in order keep their places.
+ */
+function dependencyOrder(nodes: ReadonlyMap<NodeId, IrNode>, order: readonly NodeId[]): NodeId[] {
+  const out: NodeId[] = [];
+  const state = new Map<NodeId, "visiting" | "done">();
+  const visit = (id: NodeId): void => {
+    if (state.has(id)) return; // a cycle cannot reach here: the checker refuses them
+    state.set(id, "visiting");
+    const n = nodes.get(id);
+    if (n) for (const d of [...n.inputs, ...n.after]) visit(d);
+    state.set(id, "done");
+    out.push(id);
+  };
+  for (const id of order) visit(id);
+  return out;
 }

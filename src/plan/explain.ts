@@ -78,5 +78,13 @@ export function explainChange(
     else if (cur.inputs[name] === undefined) reasons.push(`no longer reads ${name}`);
     else reasons.push(rerunning(name) ? `upstream ${name} will rerun` : `input ${sourceFile(name) ?? name} changed`);
   }
+  const before = prev.after ?? {};
+  const now = cur.after ?? {};
+  for (const name of [...new Set([...Object.keys(before), ...Object.keys(now)])]) {
+    if (before[name] === now[name]) continue;
+    if (before[name] === undefined) reasons.push(`now runs after ${name}`);
+    else if (now[name] === undefined) reasons.push(`no longer runs after ${name}`);
+    else reasons.push(rerunning(name) ? `upstream ${name} will rerun` : `${name}, which it runs after, changed`);
+  }
   return reasons.length ? reasons : ["fingerprint changed"];
 }

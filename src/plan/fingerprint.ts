@@ -16,6 +16,11 @@ export interface FingerprintRecord {
   readonly params: Canon;
   /** Input name → fingerprint, in the node's input order. */
   readonly inputs: Readonly<Record<string, string>>;
+  /**
+   * Stage name → fingerprint of the stages it runs after (`after = [...]`, or a file it names that
+   * another command writes): what those make, it reads. Left out when there are none.
+   */
+  readonly after?: Readonly<Record<string, string>>;
   /** Path → content digest of files the node reads (data sources, scripts, declared inputs). */
   readonly files: Readonly<Record<string, string>>;
   readonly seed?: number;
@@ -102,6 +107,11 @@ export function fingerprintNode(
     files: isEmpty(files) ? {} : Object.fromEntries(Object.entries(files).map(([f, d]) => [projectPath(ir, f), d])),
   };
   // Set afterwards rather than spread in: a plan makes one record per node.
+  if (node.after.length) {
+    const after: Record<string, string> = {};
+    for (const id of node.after) after[ir.nodes.get(id)?.name ?? id] = inputFingerprints.get(id) ?? "missing";
+    record.after = after;
+  }
   if (SEEDED_KINDS.has(node.op)) record.seed = typeof seedParam === "number" ? seedParam : ir.pipeline.seed;
   if (BACKEND_KINDS.has(node.op)) record.backend = backend;
   return { record, fingerprint: sha256Hex(recordJson(record, fixed.paramsJson)) };
@@ -114,12 +124,13 @@ function isEmpty(o: object): boolean {
 
 /**
  * canonicalJson(record), with the params' canonical JSON given: the record's keys in sorted order
- * (backend, files, impl, inputs, kind, op, params, seed), the small parts written here.
+ * (after, backend, files, impl, inputs, kind, op, params, seed), the small parts written here.
  */
 export function recordJson(r: FingerprintRecord, paramsJson: string): string {
+  const after = r.after !== undefined ? `"after":${stringMapJson(r.after)},` : "";
   const backend = r.backend !== undefined ? `"backend":${JSON.stringify(r.backend)},` : "";
   const seed = r.seed !== undefined ? `,"seed":${canonicalJson(r.seed)}` : "";
-  return `{${backend}"files":${stringMapJson(r.files)},"impl":${canonicalJson(r.impl)},"inputs":${stringMapJson(r.inputs)},"kind":${JSON.stringify(r.kind)},"op":${JSON.stringify(r.op)},"params":${paramsJson}${seed}}`;
+  return `{${after}${backend}"files":${stringMapJson(r.files)},"impl":${canonicalJson(r.impl)},"inputs":${stringMapJson(r.inputs)},"kind":${JSON.stringify(r.kind)},"op":${JSON.stringify(r.op)},"params":${paramsJson}${seed}}`;
 }
 
 /** canonicalJson of a flat string → string map (sorted keys), without the general walk. */
