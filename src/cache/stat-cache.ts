@@ -1,8 +1,8 @@
 import type { BigIntStats } from "node:fs";
-import { open, readFile } from "node:fs/promises";
+import { open, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { ensureDir, isErrno, writeFileAtomic } from "./files.js";
-import { type Digest, hashHandle, parseDigest } from "./digest.js";
+import { type Digest, digestJson, hashHandle, parseDigest } from "./digest.js";
 import { isRecord } from "./manifest.js";
 
 /**
@@ -55,11 +55,13 @@ export class StatCache {
     return new StatCache(root, await readEntries(path.join(root, STAT_CACHE_FILE)));
   }
 
+  /** A file's digest; a directory's is that of its files' relative paths and digests, in name order. */
   async digest(file: string): Promise<StatDigest> {
     const abs = path.resolve(file);
     const fh = await open(abs, "r");
     try {
       const before = await fh.stat({ bigint: true });
+      if (before.isDirectory()) return await this.digestDir(abs);
       const known = this.entries.get(abs);
       if (known && sameFile(known, before)) return { digest: known.digest, cached: true };
       const startedAt = Date.now();
@@ -78,6 +80,26 @@ export class StatCache {
     } finally {
       await fh.close();
     }
+  }
+
+  private async digestDir(abs: string): Promise<StatDigest> {
+    const files: [string, Digest][] = [];
+    let cached = true;
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const e of entries) {
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) await walk(path.join(dir, e.name), r);
+        // Regular files and what links point to; never a FIFO or socket, whose open would block.
+        else if (e.isFile() || e.isSymbolicLink()) {
+          const d = await this.digest(path.join(dir, e.name));
+          cached &&= d.cached;
+          files.push([r, d.digest]);
+        }
+      }
+    };
+    await walk(abs, "");
+    return { digest: digestJson({ directory: files }), cached };
   }
 
   /** Writes what this process learnt; a no-op when it learnt nothing. */

@@ -143,23 +143,38 @@ function stringMapJson(m: Readonly<Record<string, string>>): string {
   return `{${out}}`;
 }
 
-/** Paths a node reads, found in its params: data sources, declared command inputs, scripts named in argv. */
+/**
+ * Paths a node reads, found in its params: data sources, declared command inputs (every one, file or
+ * directory), and what looks like a script or data file in a command line. A command stage's own
+ * paths are relative to where it runs (its file's directory, then its `cwd`); those of a scorer
+ * inside it, to its file's directory.
+ */
 export function filesRead(node: IrNode): string[] {
   const out = new Set<string>();
   const p = node.params as Record<string, Canon>;
   if (node.op === "jsonl" && typeof p["path"] === "string") out.add(p["path"]);
-  // Commands run in the pipeline file's directory, so the paths they name are relative to it.
   const dir = path.dirname(node.span.file);
-  const visit = (v: Canon, key?: string): void => {
+  const add = (base: string, x: string) => out.add(path.isAbsolute(x) ? x : path.join(base, x));
+  const visit = (v: Canon, base: string, key?: string): void => {
     if (Array.isArray(v)) {
       for (const x of v) {
-        if (typeof x === "string" && (key === "argv" || key === "run" || key === "inputs") && looksLikePath(x)) out.add(path.isAbsolute(x) ? x : path.join(dir, x));
-        else visit(x);
+        if (typeof x === "string" && key === "inputs") add(base, x);
+        else if (typeof x === "string" && (key === "argv" || key === "run") && looksLikePath(x)) add(base, x);
+        else visit(x, dir);
       }
-    } else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) visit(x as Canon, k);
+    } else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) visit(x as Canon, dir, k);
   };
-  visit(node.params);
+  if (node.op === "command" && p && typeof p === "object") {
+    const base = commandDir(node);
+    for (const [k, x] of Object.entries(p)) visit(x, k === "run" || k === "inputs" ? base : dir, k);
+  } else visit(node.params, dir);
   return [...out];
+}
+
+/** Where a command stage runs: its file's directory, then its `cwd`. */
+export function commandDir(node: IrNode): string {
+  const cwd = (node.params as Record<string, Canon> | null)?.["cwd"];
+  return path.join(path.dirname(node.span.file), typeof cwd === "string" ? cwd : ".");
 }
 
 /** A script or data file named in a command line, as opposed to a program name or a flag. */

@@ -5,7 +5,7 @@ import { obj } from "../ir/read.js";
 import { sparkline } from "../ir/schedule.js";
 import { CostModel, type Cost } from "./cost.js";
 import { explainChange } from "./explain.js";
-import { filesRead, fingerprintNode, staticPart, type FingerprintRecord } from "./fingerprint.js";
+import { commandDir, filesRead, fingerprintNode, staticPart, type FingerprintRecord } from "./fingerprint.js";
 import { mapLimit } from "./map-limit.js";
 import { select, type Selection } from "./select.js";
 
@@ -207,7 +207,7 @@ export function planStatics(ir: Ir): PlanStatics {
   const reads = new Map<NodeId, string[]>();
   for (const [id, n] of ir.nodes) {
     paramsJson.set(id, staticPart(n, ir).paramsJson);
-    reads.set(id, filesRead(n).filter((x) => !produced.has(path.normalize(x))));
+    reads.set(id, filesRead(n).filter((x) => !produced.has(samePath(x))));
   }
   return { paramsJson, reads };
 }
@@ -217,15 +217,20 @@ function commandOutputs(ir: Ir): Set<string> {
   for (const n of ir.nodes.values()) {
     const p = n.params as Record<string, Canon> | null;
     if (n.op !== "command" || !Array.isArray(p?.["outputs"])) continue;
-    const cwd = typeof p["cwd"] === "string" ? p["cwd"] : ".";
-    for (const o of p["outputs"]) if (typeof o === "string") out.add(path.normalize(path.join(path.dirname(n.span.file), cwd, o)));
+    const dir = commandDir(n);
+    for (const o of p["outputs"]) if (typeof o === "string") out.add(samePath(path.join(dir, o)));
   }
   return out;
 }
 
+/** A path as it compares: normalised, without a trailing slash (`out/dir/` is `out/dir`). */
+function samePath(p: string): string {
+  return path.normalize(p).replace(/(.)\/+$/, "$1");
+}
+
 function isDeclaredInput(node: IrNode, f: string): boolean {
   const inputs = (node.params as Record<string, Canon> | null)?.["inputs"];
-  const dir = path.dirname(node.span.file);
+  const dir = commandDir(node);
   return Array.isArray(inputs) && inputs.some((i) => typeof i === "string" && (i === f || path.join(dir, i) === f));
 }
 
