@@ -30,6 +30,8 @@ export class Checker {
   readonly failedImports = new Map<string, Set<string> | "all">();
   /** Names (by spanKey) that were read as row fields, so lowering resolves them the same way. */
   readonly rowFields = new Set<string>();
+  /** Declared command outputs (normalised path) → the stage that declared it first (see stages.ts). */
+  readonly outputWriters = new Map<string, { readonly stage: string; readonly span: Span }>();
   /** Templates declared in loops, by their text, for messages about rounds that do not exist. */
   readonly templates = new Map<string, { span: Span; names: string[] }>();
   private readonly memo = new Map<Instance, Ty>();

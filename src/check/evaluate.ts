@@ -16,8 +16,19 @@ export function evalExpr(c: Checker, e: Expr, scope: Scope): Ty {
   switch (e.kind) {
     case "number":
       return { t: "number", value: e.value, integer: Number.isInteger(e.value), ...(e.suffix === "%" ? { unit: "ratio" as const } : e.suffix ? { unit: "count" as const } : {}) };
-    case "string":
-      return { t: "string", value: e.value };
+    case "string": {
+      if (!e.parts) return { t: "string", value: e.value };
+      let value = "";
+      for (const p of e.parts) {
+        if (p.kind === "text") value += p.text;
+        else {
+          const v = constInt(c, p.expr, scope, `the hole '{${p.raw}}'`);
+          if (v === undefined) return { t: "string" };
+          value += String(v);
+        }
+      }
+      return { t: "string", value };
+    }
     case "bool":
       return { t: "bool", value: e.value };
     case "regex":

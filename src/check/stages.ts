@@ -1,3 +1,4 @@
+import path from "node:path";
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { Expr, Field } from "../syntax/ast.js";
 import { COMPLETION_FIELDS, EVAL_FIELDS } from "./builtins.js";
@@ -70,7 +71,33 @@ export function checkStage(c: Checker, inst: Instance, item: StageItem): Ty {
       values.set(name, conformTy(c, evalExpr(c, f.value, { ...fscope, row: { fields, what: "rows of this stage's data" } }), f.value, fs.expect, label, fscope));
     } else values.set(name, conform(c, f.value, fs.expect, label, fscope));
   }
+  if (item.stageKind === "command") claimOutputs(c, inst, values, seen.get("outputs"));
   return yieldOf(c, inst, item, spec, values, seen, scope);
+}
+
+/**
+ * Each file has one writer: a second command declaring an output the first declares would leave
+ * whichever ran last in the work tree, and its readers could not tell which they read.
+ */
+function claimOutputs(c: Checker, inst: Instance, values: Map<string, Ty>, field: FieldWithOrigin | undefined): void {
+  const outs = values.get("outputs");
+  if (!field || outs?.t !== "list") return;
+  const cwd = values.get("cwd");
+  const base = path.join(path.dirname(inst.file), cwd?.t === "string" && cwd.value !== undefined ? cwd.value : ".");
+  for (const o of outs.items) {
+    if (o.t !== "string" || o.value === undefined) continue;
+    const key = path.normalize(path.join(base, o.value)).replace(/(.)\/+$/, "$1");
+    const first = c.outputWriters.get(key);
+    if (!first) {
+      c.outputWriters.set(key, { stage: inst.name, span: field.value.span });
+      continue;
+    }
+    if (first.stage === inst.name) continue;
+    c.report("SC2015", field.value.span, `'${o.value}' is also an output of stage '${first.stage}': a file has one writer`, {
+      related: [{ span: first.span, message: `'${first.stage}' declares it here` }],
+      suggestion: inst.env.size ? `inside a loop, put the round in the name: "${o.value.replace(/(\.[^./]*)?$/, "_{" + [...inst.env.keys()][0] + "}$1")}"` : "give each stage its own output file",
+    });
+  }
 }
 
 function dataField(c: Checker, e: Expr, scope: Scope): Ty {

@@ -3,7 +3,7 @@ import { FUNCTIONS } from "../check/builtins.js";
 import type { Instance } from "../check/scope.js";
 import { effectiveFields } from "../check/stages.js";
 import type { Span } from "../diagnostics/span.js";
-import type { Expr, ExprOf, TemplateNameNode } from "../syntax/ast.js";
+import type { Expr, ExprOf, TemplateNameNode, TemplatePart } from "../syntax/ast.js";
 import path from "node:path";
 import { hashCanon } from "./canon.js";
 import { foldBinary } from "./fold.js";
@@ -107,14 +107,20 @@ export class Lowerer {
   }
 
   templateText(n: TemplateNameNode, sc: LowerScope): string {
-    return n.parts.map((p) => (p.kind === "text" ? p.text : String(this.value(p.expr, sc)))).join("");
+    return this.partsText(n.parts, sc);
+  }
+
+  /** Text with its holes filled for this round: a template name, or a string in a loop. */
+  partsText(parts: readonly TemplatePart[], sc: LowerScope): string {
+    return parts.map((p) => (p.kind === "text" ? p.text : String(this.value(p.expr, sc)))).join("");
   }
 
   /** The canonical value of a checked expression. */
   value(e: Expr, sc: LowerScope): Canon {
     switch (e.kind) {
-      case "number":
       case "string":
+        return e.parts ? this.partsText(e.parts, sc) : e.value;
+      case "number":
       case "bool":
         return e.value;
       case "regex":

@@ -13,7 +13,8 @@ export type BinaryOp =
 
 export type Expr =
   | { readonly kind: "number"; readonly value: number; readonly suffix: NumberSuffix; readonly raw: string; readonly span: Span }
-  | { readonly kind: "string"; readonly value: string; readonly raw: string; readonly span: Span }
+  /** `parts`: inside a loop, a string with holes over its loop variables ("out/count_{t}.txt"). */
+  | { readonly kind: "string"; readonly value: string; readonly raw: string; readonly span: Span; readonly parts?: readonly TemplatePart[] }
   | { readonly kind: "regex"; readonly pattern: string; readonly flags: string; readonly raw: string; readonly span: Span }
   | { readonly kind: "bool"; readonly value: boolean; readonly span: Span }
   | { readonly kind: "name"; readonly name: string; readonly span: Span }

@@ -10,6 +10,9 @@ import { binaryOpOf, ChainBuilder, type Piece } from "./precedence.js";
 
 /** CST → AST. Recovered (partial) nodes become `error` expressions or are dropped; nothing throws. */
 export class AstBuilder {
+  /** The variables of the loops being built, innermost last: what a hole in a string may name. */
+  private readonly loopVars: string[] = [];
+
   constructor(
     private readonly file: string,
     private readonly sink: DiagnosticSink,
@@ -112,9 +115,14 @@ export class AstBuilder {
     const to = c.to?.[0];
     if (!v || !from || !to) return undefined;
     const body: Item[] = [];
-    for (const li of c.loopItem ?? []) {
-      const item = this.loopItem(li);
-      if (item) body.push(item);
+    this.loopVars.push(v.image);
+    try {
+      for (const li of c.loopItem ?? []) {
+        const item = this.loopItem(li);
+        if (item) body.push(item);
+      }
+    } finally {
+      this.loopVars.pop();
     }
     return { kind: "for", variable: v.image, variableSpan: this.tok(v), from: this.chain(from), to: this.chain(to), body, span: this.node(n) };
   }
@@ -135,6 +143,36 @@ export class AstBuilder {
     }
     if (last < raw.length) parts.push({ kind: "text", text: raw.slice(last) });
     return { raw, parts, span: s };
+  }
+
+  /**
+   * The holes of a string inside a loop: `{...}` holding index arithmetic that names at least one
+   * of the enclosing loops' variables and no other name. Any other braces are text (`{print $1}`,
+   * `{"a": 1}`, `{0}`). Undefined when there is no hole.
+   */
+  private stringHoles(value: string, s: Span): TemplatePart[] | undefined {
+    const parts: TemplatePart[] = [];
+    let last = 0;
+    let holes = 0;
+    for (const m of value.matchAll(/\{([A-Za-z0-9_+\-*/% ]+)\}/g)) {
+      const inner = m[1] ?? "";
+      const lexed = tokenize(inner);
+      const names = lexed.tokens.filter((t) => t.tokenType.name === "Identifier").map((t) => t.image);
+      if (lexed.errors.length || names.length === 0 || !names.every((n) => this.loopVars.includes(n))) continue;
+      const parser = parserInstance();
+      parser.input = lexed.tokens;
+      const cst = parser.expression();
+      if (parser.errors.length || !cst) continue;
+      // Spans of a hole point at the string: escapes make offsets inside it inexact.
+      const expr = new AstBuilder(this.file, this.sink, s.start).expression(cst as C.ExpressionCstNode);
+      if (m.index > last) parts.push({ kind: "text", text: value.slice(last, m.index) });
+      parts.push({ kind: "hole", expr: withSpan(expr, s), raw: inner.trim() });
+      last = m.index + m[0].length;
+      holes++;
+    }
+    if (holes === 0) return undefined;
+    if (last < value.length) parts.push({ kind: "text", text: value.slice(last) });
+    return parts;
   }
 
   private holeExpr(text: string, at: number): Expr {
@@ -246,7 +284,9 @@ export class AstBuilder {
     }
     if (c.StringLit?.[0]) {
       const t = c.StringLit[0];
-      return { kind: "string", raw: t.image, value: readString(t.image, t.tokenType.name, s, this.sink), span: s };
+      const value = readString(t.image, t.tokenType.name, s, this.sink);
+      const parts = this.loopVars.length && value.includes("{") ? this.stringHoles(value, s) : undefined;
+      return { kind: "string", raw: t.image, value, span: s, ...(parts ? { parts } : {}) };
     }
     if (c.RegexLit?.[0]) {
       const raw = c.RegexLit[0].image;
@@ -272,4 +312,15 @@ export class AstBuilder {
     }
     return this.errorExpr(n, s);
   }
+}
+
+/** `e` with every span replaced by `s`, recursively: for expressions parsed from inside a string. */
+function withSpan<T>(e: T, s: Span): T {
+  if (Array.isArray(e)) return e.map((x) => withSpan(x, s)) as T;
+  if (e && typeof e === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(e)) out[k] = k === "span" || k.endsWith("Span") ? s : withSpan(v, s);
+    return out as T;
+  }
+  return e;
 }
