@@ -210,6 +210,7 @@ async function capture(store: Store, pn: PlannedNode, o: NodeOutcome, runId: str
   const outs = [];
   for (const f of o.outputs) {
     const st = await stat(f.path).catch(() => undefined);
+    if (st?.isDirectory()) throw new Error(`declared output ${f.name} is a directory: outputs are files (declare the files in it)`);
     if (!st?.isFile()) throw new Error(`declared output ${f.name} was not written`);
     outs.push({ name: f.name, digest: await store.putFile(f.path), size: st.size });
   }

@@ -1,4 +1,4 @@
-import { mkdir, rm } from "node:fs/promises";
+import { lstat, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import type { Canon, IrNode, NodeId } from "../../src/ir/ir.js";
@@ -29,7 +29,7 @@ export const commandRunner: NodeRunner = {
       if (n && file) env[envName(n.name)] = file;
     }
     for (const o of outputs) {
-      await rm(path.resolve(cwd, o), { force: true, recursive: true });
+      await removeOutput(cwd, o, true);
       // Restoring from the cache creates an output's directory, so running must too.
       await mkdir(path.dirname(path.resolve(cwd, o)), { recursive: true });
     }
@@ -92,5 +92,20 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 }
 
 async function removeOutputs(cwd: string, outputs: readonly string[]): Promise<void> {
-  for (const o of outputs) await rm(path.resolve(cwd, o), { force: true, recursive: true });
+  for (const o of outputs) await removeOutput(cwd, o, false);
+}
+
+/**
+ * Removes a declared output, which is a file. A directory there is never removed (it may hold the
+ * user's data): before a run that is an error, after a failed one it is left alone.
+ */
+async function removeOutput(cwd: string, o: string, strict: boolean): Promise<void> {
+  const p = path.resolve(cwd, o);
+  const st = await lstat(p).catch(() => undefined);
+  if (!st) return;
+  if (st.isDirectory()) {
+    if (strict) throw new Error(`declared output ${o} is a directory: outputs are files, and stagecraft does not remove a directory to make room for one`);
+    return;
+  }
+  await rm(p, { force: true });
 }

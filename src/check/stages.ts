@@ -84,8 +84,17 @@ function claimOutputs(c: Checker, inst: Instance, values: Map<string, Ty>, field
   if (!field || outs?.t !== "list") return;
   const cwd = values.get("cwd");
   const base = path.join(path.dirname(inst.file), cwd?.t === "string" && cwd.value !== undefined ? cwd.value : ".");
+  const cwdText = cwd?.t === "string" && cwd.value !== undefined ? cwd.value : ".";
   for (const o of outs.items) {
     if (o.t !== "string" || o.value === undefined) continue;
+    // Outputs are removed before their command runs: one outside the project could be anyone's file.
+    const rel = path.normalize(path.join(cwdText, o.value));
+    if (path.isAbsolute(o.value) || path.isAbsolute(cwdText) || rel === "." || rel === ".." || rel.startsWith("../")) {
+      c.report("SC2016", field.value.span, `output '${o.value}'${cwdText !== "." ? ` (in cwd '${cwdText}')` : ""} is not a file inside the pipeline's directory`, {
+        suggestion: "outputs are files under the directory of the pipeline file, named relative to it (or to the stage's cwd)",
+      });
+      continue;
+    }
     const key = path.normalize(path.join(base, o.value)).replace(/(.)\/+$/, "$1");
     const first = c.outputWriters.get(key);
     if (!first) {

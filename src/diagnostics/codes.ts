@@ -42,6 +42,7 @@ export const CODES = {
   SC2013: { phase: "names", severity: "warning", title: "declared but never used" },
   SC2014: { phase: "names", severity: "error", title: "more than one pipeline block" },
   SC2015: { phase: "names", severity: "error", title: "a file declared as the output of two stages" },
+  SC2016: { phase: "names", severity: "error", title: "an output outside the pipeline's directory" },
   // types
   SC2101: { phase: "types", severity: "error", title: "wrong kind of value" },
   SC2102: { phase: "types", severity: "error", title: "number out of range" },

@@ -62,3 +62,15 @@ stage b : command { run = ["touch", "./x.txt"]  outputs = ["y.txt", "./x.txt"] }
 stage b : command { run = ["touch", "x"]  outputs = ["x"]  cwd = "b" }`))).toEqual([]);
   });
 });
+
+describe("outputs stay inside the pipeline's directory", () => {
+  it.each([["/tmp/x.txt"], [".."], ["../canary.txt"], ["."], ["a/../../b"]])("'%s' is refused", (out) => {
+    const r = checkText(`stage a : command { run = ["touch", "x"]  outputs = [${JSON.stringify(out)}] }`);
+    expect(codes(r)).toEqual(["SC2016"]);
+  });
+
+  it("a cwd that leaves the directory counts too; a subdirectory is fine", () => {
+    expect(codes(checkText(`stage a : command { run = ["touch", "x"]  outputs = ["../x"]  cwd = "sub" }`))).toEqual([]);
+    expect(codes(checkText(`stage a : command { run = ["touch", "x"]  outputs = ["x"]  cwd = ".." }`))).toEqual(["SC2016"]);
+  });
+});

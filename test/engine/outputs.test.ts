@@ -1,0 +1,30 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { cleanup, sc, tempDir, writeTree } from "./helpers.js";
+
+const dirs: string[] = [];
+afterAll(() => cleanup(...dirs));
+
+describe("declared outputs that are directories", () => {
+  it("a directory where an output file goes is never removed: the stage fails and says why", async () => {
+    const dir = tempDir("outdir");
+    dirs.push(dir);
+    writeTree(dir, { "p.sc": `stage a : command { run = ["sh", "-c", "echo x > data/new.txt"]  outputs = ["data"] }\n`, "data/raw.csv": "precious" });
+    const r = await sc(dir, ["run", "p.sc"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("declared output data is a directory");
+    expect(readFileSync(path.join(dir, "data/raw.csv"), "utf8")).toBe("precious");
+  });
+
+  it("a command that makes a directory for an output: the error says it is a directory", async () => {
+    const dir = tempDir("outdir");
+    dirs.push(dir);
+    writeTree(dir, { "p.sc": `stage a : command { run = ["sh", "-c", "mkdir made && echo x > made/f"]  outputs = ["made"] }\n` });
+    const r = await sc(dir, ["run", "p.sc"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("declared output made is a directory: outputs are files");
+    // What the failed command made is left alone: it is a directory, not a declared file.
+    expect(existsSync(path.join(dir, "made/f"))).toBe(true);
+  });
+});
