@@ -90,6 +90,12 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
         try {
           await restoreOutputs(store, m.manifest, ir.nodes.get(pn.id)!, opts.cwd);
         } catch (err: unknown) {
+          if (err instanceof UnusableResult) {
+            // Like a miss: the command runs again (what reads it waits for it, as for any node that runs).
+            opts.emit({ type: "warning", node: pn.name, message: `${err.message}: running it again` });
+            toRun.push(pn);
+            continue;
+          }
           problem = err instanceof Error ? err.message : String(err);
         }
       }
@@ -241,6 +247,12 @@ async function restoreOutputs(store: Store, m: NodeManifest, node: IrNode, cwd: 
     if (st?.isFile() && st.size === o.size && (await digestFile(dest)) === o.digest) continue;
     await mkdir(path.dirname(dest), { recursive: true });
     const r = await store.restore(o.digest, dest);
-    if (!r.ok) throw new Error(`cannot restore ${o.name}: ${r.detail}`);
+    if (r.ok) continue;
+    // A damaged object is removed (it can never be served), so the rerun's output takes its place.
+    if (r.reason === "corrupt") await store.deleteObject(o.digest);
+    throw new UnusableResult(`cached output ${o.name} ${r.reason === "corrupt" ? "was damaged and has been removed" : "is gone"} (${r.detail})`);
   }
 }
+
+/** A cached command result that cannot be put back: the command runs again instead. */
+class UnusableResult extends Error {}

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanup, sc, tempDir, writeTree } from "./helpers.js";
@@ -28,3 +29,28 @@ describe("declared outputs that are directories", () => {
     expect(existsSync(path.join(dir, "made/f"))).toBe(true);
   });
 });
+
+describe("a damaged cached output", () => {
+  it("is removed and its command runs again, instead of failing every later run", async () => {
+    const dir = tempDir("damaged");
+    dirs.push(dir);
+    writeTree(dir, { "p.sc": `stage a : command { run = ["sh", "-c", "echo fresh > a.txt"]  outputs = ["a.txt"] }\n` });
+    expect((await sc(dir, ["run", "p.sc"])).code).toBe(0);
+    const objects = path.join(dir, ".stagecraft", "objects");
+    const fresh = digestOf("fresh\n");
+    const obj = path.join(objects, "sha256", fresh.slice(0, 2), fresh.slice(2));
+    chmodSync(obj, 0o644);
+    writeFileSync(obj, "FRESH\n"); // same size, other bytes
+    rmSync(path.join(dir, "a.txt"));
+    const r = await sc(dir, ["run", "p.sc"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/cached output a\.txt was damaged and has been removed .*: running it again/);
+    expect(readFileSync(path.join(dir, "a.txt"), "utf8")).toBe("fresh\n");
+    expect(readFileSync(obj, "utf8")).toBe("fresh\n");
+    expect((await sc(dir, ["cache", "verify"])).code).toBe(0);
+  });
+});
+
+function digestOf(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
