@@ -1,4 +1,5 @@
 import path from "node:path";
+import { samePath } from "../ir/paths.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { Expr, Field } from "../syntax/ast.js";
 import { COMPLETION_FIELDS, EVAL_FIELDS } from "./builtins.js";
@@ -95,7 +96,7 @@ function claimOutputs(c: Checker, inst: Instance, values: Map<string, Ty>, field
       });
       continue;
     }
-    const key = path.normalize(path.join(base, o.value)).replace(/(.)\/+$/, "$1");
+    const key = samePath(path.join(base, o.value));
     const first = c.outputWriters.get(key);
     if (!first) {
       c.outputWriters.set(key, { stage: inst.name, span: field.value.span });

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Span } from "../diagnostics/span.js";
 import type { Canon, Ir, IrNode, NodeId } from "../ir/ir.js";
+import { samePath } from "../ir/paths.js";
 import { obj } from "../ir/read.js";
 import { sparkline } from "../ir/schedule.js";
 import { CostModel, type Cost } from "./cost.js";
@@ -223,10 +224,6 @@ function commandOutputs(ir: Ir): Set<string> {
   return out;
 }
 
-/** A path as it compares: normalised, without a trailing slash (`out/dir/` is `out/dir`). */
-function samePath(p: string): string {
-  return path.normalize(p).replace(/(.)\/+$/, "$1");
-}
 
 function isDeclaredInput(node: IrNode, f: string): boolean {
   const inputs = (node.params as Record<string, Canon> | null)?.["inputs"];
