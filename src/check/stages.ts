@@ -1,5 +1,5 @@
 import path from "node:path";
-import { samePath } from "../ir/paths.js";
+import { commandBase, samePath } from "../ir/paths.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { Expr, Field } from "../syntax/ast.js";
 import { COMPLETION_FIELDS, EVAL_FIELDS } from "./builtins.js";
@@ -84,8 +84,8 @@ function claimOutputs(c: Checker, inst: Instance, values: Map<string, Ty>, field
   const outs = values.get("outputs");
   if (!field || outs?.t !== "list") return;
   const cwd = values.get("cwd");
-  const base = path.join(path.dirname(inst.file), cwd?.t === "string" && cwd.value !== undefined ? cwd.value : ".");
   const cwdText = cwd?.t === "string" && cwd.value !== undefined ? cwd.value : ".";
+  const base = commandBase(inst.file, cwdText);
   for (const o of outs.items) {
     if (o.t !== "string" || o.value === undefined) continue;
     // Outputs are removed before their command runs: one outside the project could be anyone's file.

@@ -9,6 +9,7 @@ import { hashCanon } from "./canon.js";
 import { foldBinary } from "./fold.js";
 import { lowerData } from "./data.js";
 import { stageId, type Canon, type Ir, type IrNode, type NodeId, type PipelineSettings } from "./ir.js";
+import { commandDir } from "./paths.js";
 import { lowerRow } from "./rows.js";
 
 export interface LowerScope {
@@ -290,7 +291,7 @@ function linkCommandOutputs(l: Lowerer): void {
   const bases = new Map<IrNode, string>();
   const resolve = (n: IrNode, p: string): string => {
     let base = bases.get(n);
-    if (base === undefined) bases.set(n, (base = path.join(path.dirname(n.span.file), String(((n.params as Record<string, Canon>)["cwd"] as string | undefined) ?? "."))));
+    if (base === undefined) bases.set(n, (base = commandDir(n)));
     return path.join(base, p);
   };
   for (const n of l.nodes.values()) {
@@ -332,13 +333,12 @@ export function lower(program: CheckedProgram, sourceOf: (file: string) => strin
  */
 function dependencyOrder(nodes: ReadonlyMap<NodeId, IrNode>, order: readonly NodeId[]): NodeId[] {
   const out: NodeId[] = [];
-  const state = new Map<NodeId, "visiting" | "done">();
+  const seen = new Set<NodeId>();
   const visit = (id: NodeId): void => {
-    if (state.has(id)) return; // a cycle cannot reach here: the checker refuses them
-    state.set(id, "visiting");
+    if (seen.has(id)) return; // a cycle cannot reach here: the checker refuses them
+    seen.add(id);
     const n = nodes.get(id);
     if (n) for (const d of [...n.inputs, ...n.after]) visit(d);
-    state.set(id, "done");
     out.push(id);
   };
   for (const id of order) visit(id);

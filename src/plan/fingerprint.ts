@@ -1,6 +1,7 @@
 import path from "node:path";
 import { canonicalJson, sha256Hex } from "../ir/canon.js";
 import type { Canon, Ir, IrNode, NodeId } from "../ir/ir.js";
+import { commandDir } from "../ir/paths.js";
 import { isRowExpr, rowText } from "../ir/row-text.js";
 import { BACKEND_KINDS, IMPL_VERSIONS, SEEDED_KINDS } from "./versions.js";
 
@@ -169,12 +170,6 @@ export function filesRead(node: IrNode): string[] {
     for (const [k, x] of Object.entries(p)) visit(x, k === "run" || k === "inputs" ? base : dir, k);
   } else visit(node.params, dir);
   return [...out];
-}
-
-/** Where a command stage runs: its file's directory, then its `cwd`. */
-export function commandDir(node: IrNode): string {
-  const cwd = (node.params as Record<string, Canon> | null)?.["cwd"];
-  return path.join(path.dirname(node.span.file), typeof cwd === "string" ? cwd : ".");
 }
 
 /** A script or data file named in a command line, as opposed to a program name or a flag. */

@@ -1,12 +1,12 @@
 import path from "node:path";
 import type { Span } from "../diagnostics/span.js";
 import type { Canon, Ir, IrNode, NodeId } from "../ir/ir.js";
-import { samePath } from "../ir/paths.js";
+import { commandDir, samePath } from "../ir/paths.js";
 import { obj } from "../ir/read.js";
 import { sparkline } from "../ir/schedule.js";
 import { CostModel, type Cost } from "./cost.js";
 import { explainChange } from "./explain.js";
-import { commandDir, filesRead, fingerprintNode, staticPart, type FingerprintRecord } from "./fingerprint.js";
+import { filesRead, fingerprintNode, staticPart, type FingerprintRecord } from "./fingerprint.js";
 import { mapLimit } from "./map-limit.js";
 import { select, type Selection } from "./select.js";
 

@@ -130,19 +130,8 @@ export class AstBuilder {
   /** Splits `hybrid_{t-1}` into text and holes; each hole is parsed as an expression in place. */
   private templateName(t: IToken): TemplateNameNode {
     const s = this.tok(t);
-    const raw = t.image;
-    const parts: TemplatePart[] = [];
-    const re = /\{([^}]*)\}/g;
-    let last = 0;
-    for (let m = re.exec(raw); m; m = re.exec(raw)) {
-      if (m.index > last) parts.push({ kind: "text", text: raw.slice(last, m.index) });
-      const holeStart = s.start + m.index + 1;
-      const inner = m[1] ?? "";
-      parts.push({ kind: "hole", expr: this.holeExpr(inner, holeStart), raw: inner.trim() });
-      last = m.index + m[0].length;
-    }
-    if (last < raw.length) parts.push({ kind: "text", text: raw.slice(last) });
-    return { raw, parts, span: s };
+    const parts = splitHoles(t.image, /\{([^}]*)\}/g, (inner, at) => this.holeExpr(inner, s.start + at));
+    return { raw: t.image, parts, span: s };
   }
 
   /**
@@ -150,41 +139,34 @@ export class AstBuilder {
    * of the enclosing loops' variables and no other name. Any other braces are text (`{print $1}`,
    * `{"a": 1}`, `{0}`). Undefined when there is no hole.
    */
-  private stringHoles(value: string, s: Span): TemplatePart[] | undefined {
-    const parts: TemplatePart[] = [];
-    let last = 0;
-    let holes = 0;
-    for (const m of value.matchAll(/\{([A-Za-z0-9_+\-*/% ]+)\}/g)) {
-      const inner = m[1] ?? "";
-      const lexed = tokenize(inner);
-      const names = lexed.tokens.filter((t) => t.tokenType.name === "Identifier").map((t) => t.image);
-      if (lexed.errors.length || names.length === 0 || !names.every((n) => this.loopVars.includes(n))) continue;
-      const parser = parserInstance();
-      parser.input = lexed.tokens;
-      const cst = parser.expression();
-      if (parser.errors.length || !cst) continue;
-      // Spans of a hole point at the string: escapes make offsets inside it inexact.
-      const expr = new AstBuilder(this.file, this.sink, s.start).expression(cst as C.ExpressionCstNode);
-      if (m.index > last) parts.push({ kind: "text", text: value.slice(last, m.index) });
-      parts.push({ kind: "hole", expr: withSpan(expr, s), raw: inner.trim() });
-      last = m.index + m[0].length;
-      holes++;
-    }
-    if (holes === 0) return undefined;
-    if (last < value.length) parts.push({ kind: "text", text: value.slice(last) });
-    return parts;
+  private stringHoles(value: string, t: IToken, s: Span): TemplatePart[] | undefined {
+    // A hole holds no quote or backslash, so it stands in the source as it does in the value.
+    let rawFrom = 0;
+    const parts = splitHoles(value, /\{([A-Za-z0-9_+\-*/% ]+)\}/g, (inner) => {
+      const names = tokenize(inner).tokens.filter((x) => x.tokenType.name === "Identifier").map((x) => x.image);
+      if (names.length === 0 || !names.every((n) => this.loopVars.includes(n))) return undefined;
+      const at = t.image.indexOf(`{${inner}}`, rawFrom) + 1;
+      rawFrom = at + inner.length;
+      return this.parseHole(inner, s.start + at);
+    });
+    return parts.some((p) => p.kind === "hole") ? parts : undefined;
   }
 
   private holeExpr(text: string, at: number): Expr {
+    const parsed = this.parseHole(text, at);
+    if (parsed) return parsed;
     const whole = span(this.file, at, at + text.length);
+    this.sink.report("SC1008", whole, `'{${text}}' is not an index expression`, { suggestion: "holes in names hold arithmetic over loop variables, e.g. hybrid_{t-1}" });
+    return { kind: "error", span: whole };
+  }
+
+  /** The expression in a hole that starts at offset `at` of the file, or undefined when it is not one. */
+  private parseHole(text: string, at: number): Expr | undefined {
     const lexed = tokenize(text);
     const parser = parserInstance();
     parser.input = lexed.tokens;
     const cst = parser.expression();
-    if (lexed.errors.length || parser.errors.length || !cst) {
-      this.sink.report("SC1008", whole, `'{${text}}' is not an index expression`, { suggestion: "holes in names hold arithmetic over loop variables, e.g. hybrid_{t-1}" });
-      return { kind: "error", span: whole };
-    }
+    if (lexed.errors.length || parser.errors.length || !cst) return undefined;
     return new AstBuilder(this.file, this.sink, at).expression(cst as C.ExpressionCstNode);
   }
 
@@ -285,7 +267,7 @@ export class AstBuilder {
     if (c.StringLit?.[0]) {
       const t = c.StringLit[0];
       const value = readString(t.image, t.tokenType.name, s, this.sink);
-      const parts = this.loopVars.length && value.includes("{") ? this.stringHoles(value, s) : undefined;
+      const parts = this.loopVars.length && value.includes("{") ? this.stringHoles(value, t, s) : undefined;
       return { kind: "string", raw: t.image, value, span: s, ...(parts ? { parts } : {}) };
     }
     if (c.RegexLit?.[0]) {
@@ -314,13 +296,21 @@ export class AstBuilder {
   }
 }
 
-/** `e` with every span replaced by `s`, recursively: for expressions parsed from inside a string. */
-function withSpan<T>(e: T, s: Span): T {
-  if (Array.isArray(e)) return e.map((x) => withSpan(x, s)) as T;
-  if (e && typeof e === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(e)) out[k] = k === "span" || k.endsWith("Span") ? s : withSpan(v, s);
-    return out as T;
+/**
+ * `text` as text and holes: each `{...}` that `re` matches and `fill` reads as an expression (given
+ * the hole's inside and its offset in `text`) is a hole; everything else is text.
+ */
+function splitHoles(text: string, re: RegExp, fill: (inner: string, at: number) => Expr | undefined): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    const inner = m[1] ?? "";
+    const expr = fill(inner, m.index + 1);
+    if (!expr) continue;
+    if (m.index > last) parts.push({ kind: "text", text: text.slice(last, m.index) });
+    parts.push({ kind: "hole", expr, raw: inner.trim() });
+    last = m.index + m[0].length;
   }
-  return e;
+  if (last < text.length) parts.push({ kind: "text", text: text.slice(last) });
+  return parts;
 }

@@ -74,3 +74,13 @@ describe("outputs stay inside the pipeline's directory", () => {
     expect(codes(checkText(`stage a : command { run = ["touch", "x"]  outputs = ["x"]  cwd = ".." }`))).toEqual(["SC2016"]);
   });
 });
+
+describe("where a hole in a string is reported", () => {
+  it("at the hole itself, after escapes earlier in the string", () => {
+    const text = `for t in 1..2 { stage s_{t} : command { run = ["echo", "a\\\\tb {t / 2}"]  outputs = ["o_{t}.txt"] } }`;
+    const r = checkText(text);
+    expect(codes(r)).toEqual(["SC2102"]);
+    const { start, end } = r.diagnostics[0]!.span;
+    expect(text.slice(start, end)).toBe("t / 2");
+  });
+});

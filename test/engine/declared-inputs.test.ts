@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { changed, cleanup, planJson, sc, statuses, tempDir, writeTree } from "./helpers.js";
+import { changed, cleanup, planJson, ranProject, statuses, writeTree } from "./helpers.js";
 
 /**
  * What a command declares in `inputs` is fingerprinted whatever its name (a file without an
@@ -37,11 +37,8 @@ const dirs: string[] = [];
 afterAll(() => cleanup(...dirs));
 
 async function project(): Promise<{ dir: string; base: Awaited<ReturnType<typeof planJson>> }> {
-  const dir = tempDir("inputs");
+  const dir = await ranProject("inputs", { "p.sc": PIPELINE, "model.bin": "weights 1", "shards/a": "a", "shards/deep/b": "b", "sub/gen.sh": "echo one > gen.txt\n" });
   dirs.push(dir);
-  writeTree(dir, { "p.sc": PIPELINE, "model.bin": "weights 1", "shards/a": "a", "shards/deep/b": "b", "sub/gen.sh": "echo one > gen.txt\n" });
-  const run = await sc(dir, ["run", "p.sc"]);
-  expect(run.code, run.stderr).toBe(0);
   const base = await planJson(dir, "p.sc");
   expect(base.totals).toMatchObject({ run: 0, cached: 4 });
   return { dir, base };

@@ -53,6 +53,18 @@ export async function sc(dir: string, args: readonly string[], env: Record<strin
   }
 }
 
+/**
+ * A fresh project holding `files` (the pipeline is `p.sc`), run once; fails with run's messages when
+ * that run does. The caller removes the directory (see `cleanup`).
+ */
+export async function ranProject(prefix: string, files: Readonly<Record<string, string>>): Promise<string> {
+  const dir = tempDir(prefix);
+  writeTree(dir, files);
+  const run = await sc(dir, ["run", "p.sc"]);
+  if (run.code !== 0) throw new Error(`the first run of ${dir}/p.sc failed (exit ${run.code}):\n${run.stderr}`);
+  return dir;
+}
+
 /** `plan --json` from `dir`, parsed; the exit code rides along. */
 export async function planJson(dir: string, file: string, extra: readonly string[] = []): Promise<PlanJson & { readonly code: number }> {
   const r = await sc(dir, ["plan", file, "--json", ...extra]);

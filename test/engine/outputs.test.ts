@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cleanup, sc, tempDir, writeTree } from "./helpers.js";
+import { cleanup, ranProject, sc, tempDir, writeTree } from "./helpers.js";
 
 const dirs: string[] = [];
 afterAll(() => cleanup(...dirs));
@@ -32,10 +32,8 @@ describe("declared outputs that are directories", () => {
 
 describe("a damaged cached output", () => {
   it("is removed and its command runs again, instead of failing every later run", async () => {
-    const dir = tempDir("damaged");
+    const dir = await ranProject("damaged", { "p.sc": `stage a : command { run = ["sh", "-c", "echo fresh > a.txt"]  outputs = ["a.txt"] }\n` });
     dirs.push(dir);
-    writeTree(dir, { "p.sc": `stage a : command { run = ["sh", "-c", "echo fresh > a.txt"]  outputs = ["a.txt"] }\n` });
-    expect((await sc(dir, ["run", "p.sc"])).code).toBe(0);
     const objects = path.join(dir, ".stagecraft", "objects");
     const fresh = digestOf("fresh\n");
     const obj = path.join(objects, "sha256", fresh.slice(0, 2), fresh.slice(2));

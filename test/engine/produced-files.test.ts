@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { changed, cleanup, planJson, sc, tempDir, writeTree } from "./helpers.js";
+import { changed, cleanup, planJson, ranProject, sc } from "./helpers.js";
 
 /**
  * A command that reads what another command writes depends on it, whether the file names the link
@@ -38,11 +38,8 @@ const dirs: string[] = [];
 afterAll(() => cleanup(...dirs));
 
 async function project(): Promise<string> {
-  const dir = tempDir("produced");
+  const dir = await ranProject("produced", { "p.sc": PIPELINE });
   dirs.push(dir);
-  writeTree(dir, { "p.sc": PIPELINE });
-  const run = await sc(dir, ["run", "p.sc"]);
-  expect(run.code, run.stderr).toBe(0);
   return dir;
 }
 
