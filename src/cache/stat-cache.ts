@@ -1,5 +1,5 @@
 import type { BigIntStats } from "node:fs";
-import { open, readdir, readFile } from "node:fs/promises";
+import { open, readdir, readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { ensureDir, isErrno, writeFileAtomic } from "./files.js";
 import { type Digest, digestJson, hashHandle, parseDigest } from "./digest.js";
@@ -85,14 +85,22 @@ export class StatCache {
   private async digestDir(abs: string): Promise<StatDigest> {
     const files: [string, Digest][] = [];
     let cached = true;
+    // Each directory is walked once, so a link back up the tree cannot loop.
+    const walked = new Set<string>();
     const walk = async (dir: string, rel: string): Promise<void> => {
+      const real = await realpath(dir);
+      if (walked.has(real)) return;
+      walked.add(real);
       const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const e of entries) {
+        const p = path.join(dir, e.name);
         const r = rel ? `${rel}/${e.name}` : e.name;
-        if (e.isDirectory()) await walk(path.join(dir, e.name), r);
-        // Regular files and what links point to; never a FIFO or socket, whose open would block.
-        else if (e.isFile() || e.isSymbolicLink()) {
-          const d = await this.digest(path.join(dir, e.name));
+        // What a link points to counts as if it stood there; a dangling link holds nothing.
+        const kind = e.isSymbolicLink() ? await stat(p).catch(() => undefined) : e;
+        if (kind?.isDirectory()) await walk(p, r);
+        // Regular files only: never a FIFO or socket, whose open would block.
+        else if (kind?.isFile()) {
+          const d = await this.digest(p);
           cached &&= d.cached;
           files.push([r, d.digest]);
         }

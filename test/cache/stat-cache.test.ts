@@ -1,4 +1,5 @@
-import { readFile, utimes, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, readFile, rename, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { digestBytes } from "../../src/cache/digest.js";
@@ -84,5 +85,32 @@ describe("stat cache", () => {
     const c = await StatCache.load(root);
     expect((await c.digest(f1)).cached).toBe(true);
     expect((await c.digest(f2)).cached).toBe(true);
+  });
+});
+
+describe("stat cache: directories", () => {
+  it("digests a directory by its files' paths and bytes, through the cache, and survives links that loop or dangle", async () => {
+    const root = await tempDir();
+    const dir = path.join(root, "shards");
+    await mkdir(path.join(dir, "deep"), { recursive: true });
+    await writeSettled(path.join(dir, "a"), "a");
+    await writeSettled(path.join(dir, "deep", "b"), "b");
+    const cache = await StatCache.load(root);
+    const first = await cache.digest(dir);
+    expect(first.cached).toBe(false);
+    expect(await cache.digest(dir)).toEqual({ digest: first.digest, cached: true });
+    // A link back up the tree, a dangling link and a FIFO change nothing and never hang.
+    await symlink("..", path.join(dir, "deep", "up"));
+    await symlink("nowhere", path.join(dir, "gone"));
+    execFileSync("mkfifo", [path.join(dir, "pipe")]);
+    expect((await cache.digest(dir)).digest).toBe(first.digest);
+    // A link to a file counts as that file standing there.
+    await symlink("a", path.join(dir, "alias"));
+    const linked = await cache.digest(dir);
+    expect(linked.digest).not.toBe(first.digest);
+    // Moving a file changes the digest even though the bytes are the same.
+    await rm(path.join(dir, "alias"));
+    await rename(path.join(dir, "deep", "b"), path.join(dir, "b"));
+    expect((await cache.digest(dir)).digest).not.toBe(first.digest);
   });
 });
