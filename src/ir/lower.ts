@@ -91,6 +91,7 @@ export class Lowerer {
         }
       } else if (f.name === "resources") resources = this.value(f.value, fsc);
       else if (ROW_FIELDS.has(f.name)) params[f.name] = lowerRow(this, f.value, fsc) as unknown as Canon;
+      else if (item.stageKind === "command" && f.name === "inputs") params[f.name] = this.within(`${inst.name}.inputs`, () => this.commandInputs(f.value, fsc));
       else params[f.name] = this.within(`${inst.name}.${f.name}`, () => this.value(f.value, fsc));
     }
     const inputs = [...(this.reads.pop() ?? [])];
@@ -99,6 +100,20 @@ export class Lowerer {
     this.nodes.set(id, node);
     this.order.push(id);
     return id;
+  }
+
+  /**
+   * A command's inputs, each dataset or stage with the name it is written by: the command finds it
+   * in STAGECRAFT_INPUT_<NAME>, so the name is part of what it runs with (a data node shared with
+   * other readers is named after the first of them).
+   */
+  private commandInputs(e: Expr, sc: LowerScope): Canon {
+    const items = e.kind === "list" ? e.items : [e];
+    return items.map((item) => {
+      const v = this.value(item, sc);
+      const as = item.kind === "name" || item.kind === "template" ? this.resolveInstance(item, sc)?.name : undefined;
+      return as !== undefined && v !== null && typeof v === "object" && !Array.isArray(v) ? { ...v, as } : v;
+    });
   }
 
   resolveInstance(e: Expr, sc: LowerScope): Instance | undefined {

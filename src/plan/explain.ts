@@ -72,11 +72,15 @@ export function explainChange(
     if (prev.files[f] === cur.files[f]) continue;
     reasons.push(prev.files[f] === undefined ? `new input file ${f}` : cur.files[f] === undefined ? `no longer reads ${f}` : `input ${f} changed`);
   }
-  for (const name of [...new Set([...Object.keys(prev.inputs), ...Object.keys(cur.inputs)])]) {
-    if (prev.inputs[name] === cur.inputs[name]) continue;
-    if (prev.inputs[name] === undefined) reasons.push(`new input ${name}`);
-    else if (cur.inputs[name] === undefined) reasons.push(`no longer reads ${name}`);
-    else reasons.push(rerunning(name) ? `upstream ${name} will rerun` : `input ${sourceFile(name) ?? name} changed`);
+  for (const key of [...new Set([...Object.keys(prev.inputs), ...Object.keys(cur.inputs)])]) {
+    if (prev.inputs[key] === cur.inputs[key]) continue;
+    // Data inputs are keyed by place; their names (of this plan and of the last result) are beside.
+    const was = prev.names?.[key] ?? key;
+    const name = cur.names?.[key] ?? key;
+    if (prev.inputs[key] === undefined) reasons.push(`new input ${name}`);
+    else if (cur.inputs[key] === undefined) reasons.push(`no longer reads ${was}`);
+    else if (rerunning(name)) reasons.push(`upstream ${name} will rerun`);
+    else reasons.push(was !== name ? `reads ${name} instead of ${was}` : `input ${sourceFile(name) ?? name} changed`);
   }
   const before = prev.after ?? {};
   const now = cur.after ?? {};

@@ -15,8 +15,14 @@ export interface FingerprintRecord {
   readonly op: string;
   readonly impl: number;
   readonly params: Canon;
-  /** Input name → fingerprint, in the node's input order. */
+  /**
+   * Input → fingerprint. A stage is keyed by its name; a data node by its place among the node's
+   * inputs ("~0", "~1"): a data expression is one node however many stages read it, named after the
+   * first of them, so its name is not the reader's to depend on.
+   */
   readonly inputs: Readonly<Record<string, string>>;
+  /** The names of inputs keyed by place, for reasons; not part of the fingerprint. */
+  readonly names?: Readonly<Record<string, string>>;
   /**
    * Stage name → fingerprint of the stages it runs after (`after = [...]`, or a file it names that
    * another command writes): what those make, it reads. Left out when there are none.
@@ -37,21 +43,32 @@ export interface Fingerprinted {
 const ROW_KEYS = new Set(["predicate", "reward", "repetition_penalty"]);
 
 /**
- * Replaces node ids inside params by the referenced node's name and row expressions by their text,
- * so records read well and diff by name ("predicate: quality >= 3 → quality >= 4").
+ * Replaces node ids inside params by the keys the record's inputs have (see `inputKeys`) and row
+ * expressions by their text, so records read well and diff by what changed ("predicate: quality >= 3
+ * → quality >= 4").
  */
-function named(v: Canon, ir: Ir): Canon {
-  if (Array.isArray(v)) return v.map((x) => named(x, ir));
+function named(v: Canon, keys: ReadonlyMap<string, string>): Canon {
+  if (Array.isArray(v)) return v.map((x) => named(x, keys));
   if (v && typeof v === "object") {
     const out: Record<string, Canon> = {};
     for (const [k, x] of Object.entries(v)) {
-      if ((k === "data" || k === "stage") && typeof x === "string") out[k] = ir.nodes.get(x as NodeId)?.name ?? x;
+      if ((k === "data" || k === "stage") && typeof x === "string") out[k] = keys.get(x) ?? x;
       else if (ROW_KEYS.has(k) && isRowExpr(x)) out[k] = rowText(x);
-      else out[k] = named(x as Canon, ir);
+      else out[k] = named(x as Canon, keys);
     }
     return out;
   }
   return v;
+}
+
+/** How a node's record names each of its inputs: stages by name, data nodes by place ("~0"). */
+export function inputKeys(node: IrNode, ir: Ir): Map<string, string> {
+  const keys = new Map<string, string>();
+  node.inputs.forEach((id, i) => {
+    const n = ir.nodes.get(id);
+    keys.set(id, n?.kind === "stage" ? n.name : `~${i}`);
+  });
+  return keys;
 }
 
 /**
@@ -66,7 +83,7 @@ export interface StaticPart {
 }
 
 export function staticPart(node: IrNode, ir: Ir): StaticPart {
-  const params = named(node.params, ir);
+  const params = named(node.params, inputKeys(node, ir));
   const src = node.op === "jsonl" && params && typeof params === "object" && !Array.isArray(params) ? (params as Record<string, Canon>) : undefined;
   const kept = src && typeof src["path"] === "string" ? { ...src, path: projectPath(ir, src["path"]) } : params;
   return { params: kept, paramsJson: canonicalJson(kept) };
@@ -89,9 +106,16 @@ export function fingerprintNode(
   fixed: StaticPart = staticPart(node, ir),
 ): Fingerprinted {
   const inputs: Record<string, string> = {};
-  for (const id of node.inputs) {
+  let names: Record<string, string> | undefined;
+  // The keys of `inputKeys`, without a map per node: this runs for every node of every plan.
+  for (let i = 0; i < node.inputs.length; i++) {
+    const id = node.inputs[i]!;
     const n = ir.nodes.get(id);
-    inputs[n?.name ?? id] = inputFingerprints.get(id) ?? "missing";
+    if (n?.kind === "stage") inputs[n.name] = inputFingerprints.get(id) ?? "missing";
+    else {
+      inputs[`~${i}`] = inputFingerprints.get(id) ?? "missing";
+      if (n) (names ??= {})[`~${i}`] = n.name;
+    }
   }
   const seedParam = (node.params as Record<string, Canon>)["seed"];
   // Most records are only hashed (the JSON is given); the params object is made when something
@@ -108,6 +132,7 @@ export function fingerprintNode(
     files: isEmpty(files) ? {} : Object.fromEntries(Object.entries(files).map(([f, d]) => [projectPath(ir, f), d])),
   };
   // Set afterwards rather than spread in: a plan makes one record per node.
+  if (names) record.names = names;
   if (node.after.length) {
     const after: Record<string, string> = {};
     for (const id of node.after) after[ir.nodes.get(id)?.name ?? id] = inputFingerprints.get(id) ?? "missing";
@@ -124,8 +149,9 @@ function isEmpty(o: object): boolean {
 }
 
 /**
- * canonicalJson(record), with the params' canonical JSON given: the record's keys in sorted order
- * (after, backend, files, impl, inputs, kind, op, params, seed), the small parts written here.
+ * canonicalJson of the record without its `names`, with the params' canonical JSON given: the
+ * record's keys in sorted order (after, backend, files, impl, inputs, kind, op, params, seed), the
+ * small parts written here.
  */
 export function recordJson(r: FingerprintRecord, paramsJson: string): string {
   const after = r.after !== undefined ? `"after":${stringMapJson(r.after)},` : "";
