@@ -44,12 +44,6 @@ export function diffValues(path: string, a: Canon | undefined, b: Canon | undefi
   out.push(`${path}: ${showValue(a)} → ${showValue(b)}`);
 }
 
-export interface InputChange {
-  readonly name: string;
-  /** True when the input itself will run in this plan. */
-  readonly rerunning: boolean;
-}
-
 /**
  * Why a node's record differs from the one its last result was made with, most telling first.
  * `sourceFile` names the file behind an input that is a data source read in place, so an edited
@@ -58,7 +52,8 @@ export interface InputChange {
 export function explainChange(
   prev: FingerprintRecord,
   cur: FingerprintRecord,
-  rerunning: (input: string) => boolean,
+  /** Whether an input will rerun in this plan, or "would" (it is outside the selection). */
+  rerunning: (input: string) => boolean | "would",
   sourceFile: (input: string) => string | undefined = () => undefined,
 ): string[] {
   const reasons: string[] = [];
@@ -79,7 +74,7 @@ export function explainChange(
     const name = cur.names?.[key] ?? key;
     if (prev.inputs[key] === undefined) reasons.push(`new input ${name}`);
     else if (cur.inputs[key] === undefined) reasons.push(`no longer reads ${was}`);
-    else if (rerunning(name)) reasons.push(`upstream ${name} will rerun`);
+    else if (rerunning(name)) reasons.push(upstreamReruns(name, rerunning(name)));
     else reasons.push(was !== name ? `reads ${name} instead of ${was}` : `input ${sourceFile(name) ?? name} changed`);
   }
   const before = prev.after ?? {};
@@ -88,7 +83,11 @@ export function explainChange(
     if (before[name] === now[name]) continue;
     if (before[name] === undefined) reasons.push(`now runs after ${name}`);
     else if (now[name] === undefined) reasons.push(`no longer runs after ${name}`);
-    else reasons.push(rerunning(name) ? `upstream ${name} will rerun` : `${name}, which it runs after, changed`);
+    else reasons.push(rerunning(name) ? upstreamReruns(name, rerunning(name)) : `${name}, which it runs after, changed`);
   }
   return reasons.length ? reasons : ["fingerprint changed"];
+}
+
+function upstreamReruns(name: string, how: boolean | "would"): string {
+  return `upstream ${name} ${how === "would" ? "would" : "will"} rerun`;
 }

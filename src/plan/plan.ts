@@ -25,7 +25,8 @@ export interface PlanEnv {
 }
 
 export type Lookup = { readonly ok: true } | { readonly ok: false; readonly reason: "missing" | "object-missing" | "corrupt"; readonly detail: string };
-export type Previous = { readonly fingerprint: string; readonly record: FingerprintRecord } | { readonly failedIn: string; readonly error: string } | undefined;
+/** A node's last result (its record, unless that manifest is gone), or the run it last failed in. */
+export type Previous = { readonly fingerprint: string; readonly record?: FingerprintRecord } | { readonly failedIn: string; readonly error: string } | undefined;
 
 export interface PlannedNode {
   readonly id: NodeId;
@@ -102,8 +103,9 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
   const status = new Map<NodeId, Status>();
   /** Skipped nodes that would be blocked if selected; what depends on them is blocked too. */
   const blockedOutside = new Set<NodeId>();
-  /** Names of the nodes decided so far that will run (an upstream rerun explains a change). */
+  /** Names of the nodes decided so far that will run, and that would outside the selection (an upstream rerun explains a change). */
   const runningNames = new Set<string>();
+  const wouldRunNames = new Set<string>();
   const cost = new CostModel(ir);
   const out: PlannedNode[] = [];
   /** The first of a node's inputs and predecessors that `test` holds for. */
@@ -130,7 +132,7 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
       reasons = ["read in place"];
     } else {
       const prev = before.has(id) ? previous[before.get(id)!] : undefined;
-      ({ st, reasons } = decide(node, ir, found[i]!, prev, fingerprint, record, (name) => runningNames.has(name), isForced(node.name), selected));
+      ({ st, reasons } = decide(node, ir, found[i]!, prev, fingerprint, record, (name) => runningNames.has(name) || (wouldRunNames.has(name) && "would"), isForced(node.name), selected));
       // A selected node cannot run on a result that is neither in the cache nor selected to be made
       // (`--only train` before `prep` has a result): the executor would skip it, so the plan says so.
       const unmade = st === "run" ? upstreamWhere(node, (x) => status.get(x) === "skipped") : undefined;
@@ -147,6 +149,8 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
     }
     status.set(id, st);
     if (st === "run") runningNames.add(node.name);
+    // Outside the selection, a node that would run explains its dependants the same way.
+    else if (st === "skipped" && !blockedOutside.has(id)) wouldRunNames.add(node.name);
     const lrValue = (node.params as Record<string, Canon> | null)?.["lr"];
     const c = cost.estimate(node);
     out.push({
@@ -238,7 +242,7 @@ function decide(
   prev: Previous,
   fingerprint: string,
   record: FingerprintRecord,
-  rerunning: (name: string) => boolean,
+  rerunning: (name: string) => boolean | "would",
   forced: boolean,
   selected: ReadonlySet<NodeId>,
 ): { st: Status; reasons: string[] } {
@@ -251,6 +255,9 @@ function decide(
     if (!prev) reasons = ["never run"];
     else if ("failedIn" in prev) reasons = [`failed in run ${prev.failedIn}${prev.error ? `: ${prev.error}` : ""}`];
     else if (prev.fingerprint === fingerprint) reasons = ["result missing from cache"];
+    // Run before, but that result's manifest is gone (cache gc, or removed by hand): what it was
+    // made from cannot be compared with.
+    else if (!prev.record) reasons = ["changed since its last run, whose result is no longer in the cache"];
     else {
       const sourceFile = (name: string) => {
         const src = node.inputs.map((i) => ir.nodes.get(i)).find((n) => n?.name === name);

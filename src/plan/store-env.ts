@@ -54,7 +54,7 @@ export function storePlanEnv(store: Store, stats: StatCache, executor: "local" |
       const records = new Map(
         await mapLimit(withResult, 32, async ([node, fingerprint]): Promise<[string, Previous]> => {
           const m = await store.readManifest(fingerprint, { verify: false });
-          return [node, m.ok ? { fingerprint, record: m.manifest.record as FingerprintRecord } : undefined];
+          return [node, m.ok ? { fingerprint, record: m.manifest.record as FingerprintRecord } : { fingerprint }];
         }),
       );
       return nodes.map((node) => {

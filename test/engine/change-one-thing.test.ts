@@ -224,6 +224,16 @@ describe("change one thing at a time", () => {
     expect((await planJson(dir, "p.sc")).totals.run).toBe(0);
   });
 
+  it("a deleted manifest: the stage ran before, so it is a missing result, never 'never run'", async () => {
+    const { dir, base } = await project();
+    const store = await Store.open(path.join(dir, ".stagecraft"));
+    await store.deleteManifest(base.nodes.find((n) => n.name === "count")!.fingerprint);
+    expect(statuses(await planJson(dir, "p.sc"))["count"]).toEqual(["run", "result missing from cache"]);
+    // Changed as well: what changed cannot be told without the old record, and the reason says so.
+    edit(dir, "p.sc", 'param greeting = "hi"', 'param greeting = "hello"');
+    expect(statuses(await planJson(dir, "p.sc"))["count"]).toEqual(["run", "changed since its last run, whose result is no longer in the cache"]);
+  });
+
   it("a deleted data file blocks what reads it, with the file named", async () => {
     const { dir } = await project();
     unlinkSync(path.join(dir, "data/rows.jsonl"));

@@ -200,7 +200,8 @@ describe("partial runs and --exit-code", () => {
       good: ["run", "input data/rows.jsonl changed"],
       prep: ["run", "upstream good will rerun"],
       train: ["skipped", "outside the selection (would run: upstream prep will rerun)"],
-      evaluate: ["skipped", "outside the selection (would run: input train changed)"],
+      // train has not changed: it would rerun, outside the selection too.
+      evaluate: ["skipped", "outside the selection (would run: upstream train would rerun)"],
       lint: ["cached", "fingerprint unchanged"],
     });
   });
