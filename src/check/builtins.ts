@@ -14,6 +14,11 @@ export interface ParamSpec {
   readonly namedOnly?: boolean;
   readonly doc: string;
   readonly default?: string;
+  /**
+   * The default as a value (or computed from the other arguments), where it is one: lowering leaves
+   * out an argument given it, so writing the default out changes no fingerprint.
+   */
+  readonly value?: number | string | ((args: Readonly<Record<string, unknown>>) => number | undefined);
 }
 
 export interface FnSpec {
@@ -55,8 +60,8 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
       { name: "image", expect: count, required: true, namedOnly: true, doc: "image side in pixels" },
       { name: "patch", expect: count, required: true, namedOnly: true, doc: "patch side in pixels; must divide image" },
       { name: "width", expect: count, required: true, namedOnly: true, doc: "feature width" },
-      { name: "layers", expect: count, namedOnly: true, doc: "blocks", default: "1" },
-      { name: "classes", expect: count, namedOnly: true, doc: "classes of the pretraining head", default: "10" },
+      { name: "layers", expect: count, namedOnly: true, doc: "blocks", default: "1", value: 1 },
+      { name: "classes", expect: count, namedOnly: true, doc: "classes of the pretraining head", default: "10", value: 10 },
     ],
   },
   mlp: {
@@ -65,8 +70,8 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
     params: [
       { name: "in", expect: count, required: true, namedOnly: true, doc: "input width" },
       { name: "out", expect: count, required: true, namedOnly: true, doc: "output width" },
-      { name: "hidden", expect: count, namedOnly: true, doc: "hidden width", default: "max(in, out)" },
-      { name: "layers", expect: { is: "number", min: 1, integer: true }, namedOnly: true, doc: "linear layers", default: "2" },
+      { name: "hidden", expect: count, namedOnly: true, doc: "hidden width", default: "max(in, out)", value: (a) => (typeof a["in"] === "number" && typeof a["out"] === "number" ? Math.max(a["in"], a["out"]) : undefined) },
+      { name: "layers", expect: { is: "number", min: 1, integer: true }, namedOnly: true, doc: "linear layers", default: "2", value: 2 },
     ],
   },
   decoder_lm: {

@@ -31,6 +31,11 @@ export interface FieldSpec {
   readonly doc: string;
   readonly required?: boolean;
   readonly default?: string;
+  /**
+   * The default as a value, where it is one: the runtime reads it from here, and lowering leaves out
+   * a field set to it, so writing the default out changes no fingerprint.
+   */
+  readonly value?: number | string;
 }
 
 const strings: Expect = { is: "list", of: { is: "string" } };
@@ -62,14 +67,14 @@ const TRAINING: Readonly<Record<string, FieldSpec>> = {
   ...COMMON,
   data: { expect: { is: "dataset" }, doc: "training data", required: true },
   lr: { expect: { is: "lr" }, doc: "learning rate: a number (constant) or a schedule", required: true },
-  batch: { expect: int(1), doc: "rows per optimizer step", default: "8" },
-  epochs: { expect: pos(), doc: "passes over the data", default: "1" },
+  batch: { expect: int(1), doc: "rows per optimizer step", default: "8", value: 8 },
+  epochs: { expect: pos(), doc: "passes over the data", default: "1", value: 1 },
   steps: { expect: int(1), doc: "optimizer steps (instead of epochs)" },
   context: { expect: int(1, { unit: "count" }), doc: "context length in tokens", default: "2K" },
-  weight_decay: { expect: { is: "number", min: 0 }, doc: "AdamW decoupled weight decay", default: "0" },
+  weight_decay: { expect: { is: "number", min: 0 }, doc: "AdamW decoupled weight decay", default: "0", value: 0 },
   grad_clip: { expect: pos(), doc: "clip the global gradient norm to this" },
   train: { expect: { is: "parts" }, doc: "the parts of the model that are trained; the rest get no weight gradients", default: "every part not declared frozen" },
-  checkpoint_every: { expect: int(1), doc: "checkpoint every N steps, so a killed run resumes inside the stage", default: "50" },
+  checkpoint_every: { expect: int(1), doc: "checkpoint every N steps, so a killed run resumes inside the stage", default: "50", value: 50 },
 };
 
 export interface StageKindSpec {
@@ -88,7 +93,7 @@ export const STAGE_KINDS: Readonly<Record<string, StageKindSpec>> = {
     yields: "model",
     fields: {
       ...TRAINING,
-      objective: { expect: { is: "string", oneOf: ["next_token", "classify"] }, doc: "training objective", default: "next_token" },
+      objective: { expect: { is: "string", oneOf: ["next_token", "classify"] }, doc: "training objective", default: "next_token", value: "next_token" },
     },
     oneOf: [["from", "model"]],
     exclusive: [["from", "model"], ["epochs", "steps"]],
@@ -106,11 +111,11 @@ export const STAGE_KINDS: Readonly<Record<string, StageKindSpec>> = {
     fields: {
       ...TRAINING,
       reward: { expect: { is: "reward" }, doc: "the reward to maximise", required: true },
-      group: { expect: int(2), doc: "completions sampled per prompt", default: "8" },
-      temperature: { expect: pos(), doc: "sampling temperature", default: "1.0" },
-      max_completion: { expect: int(1, { unit: "count" }), doc: "maximum completion length in tokens", default: "256" },
-      kl: { expect: { is: "number", min: 0 }, doc: "weight of the k3 KL penalty to the starting model", default: "0" },
-      clip: { expect: pos({ max: 1, maxExclusive: true }), doc: "PPO clip range epsilon", default: "0.2" },
+      group: { expect: int(2), doc: "completions sampled per prompt", default: "8", value: 8 },
+      temperature: { expect: pos(), doc: "sampling temperature", default: "1.0", value: 1 },
+      max_completion: { expect: int(1, { unit: "count" }), doc: "maximum completion length in tokens", default: "256", value: 256 },
+      kl: { expect: { is: "number", min: 0 }, doc: "weight of the k3 KL penalty to the starting model", default: "0", value: 0 },
+      clip: { expect: pos({ max: 1, maxExclusive: true }), doc: "PPO clip range epsilon", default: "0.2", value: 0.2 },
     },
     oneOf: [["from", "model"]],
     exclusive: [["from", "model"], ["epochs", "steps"]],
@@ -122,7 +127,7 @@ export const STAGE_KINDS: Readonly<Record<string, StageKindSpec>> = {
       ...MODEL_SOURCE,
       ...COMMON,
       data: { expect: { is: "dataset" }, doc: "rows to evaluate", required: true },
-      max_new_tokens: { expect: int(1, { unit: "count" }), doc: "generation budget", default: "256" },
+      max_new_tokens: { expect: int(1, { unit: "count" }), doc: "generation budget", default: "256", value: 256 },
     },
     oneOf: [["from", "model"]],
     exclusive: [["from", "model"]],
@@ -144,9 +149,9 @@ export const STAGE_KINDS: Readonly<Record<string, StageKindSpec>> = {
       data: { expect: { is: "dataset" }, doc: "prompts", required: true },
       teacher: { expect: { is: "model" }, doc: "the generating model (a model or a stage that trains one)", required: true },
       judge: { expect: { is: "scorer" }, doc: "checks each generated answer" },
-      retries: { expect: int(0), doc: "regenerations of a chain the judge rejects", default: "2" },
+      retries: { expect: int(0), doc: "regenerations of a chain the judge rejects", default: "2", value: 2 },
       repetition_penalty: { expect: { is: "row-number" }, doc: "per-row repetition penalty (an expression over row fields)", default: "1.0" },
-      max_new_tokens: { expect: int(1, { unit: "count" }), doc: "generation budget", default: "256" },
+      max_new_tokens: { expect: int(1, { unit: "count" }), doc: "generation budget", default: "256", value: 256 },
     },
   },
   score: {
@@ -223,4 +228,11 @@ export function fieldSuggestion(name: string, fields: readonly string[]): string
 
 export function article(word: string): string {
   return /^[aeiou]/i.test(word) ? "an" : "a";
+}
+
+/** The default value of a stage kind's field, as the runtime applies it (see FieldSpec.value). */
+export function fieldDefault(kind: string, field: string): number | string {
+  const v = STAGE_KINDS[kind]?.fields[field]?.value;
+  if (v === undefined) throw new Error(`${kind}.${field} has no default value`);
+  return v;
 }

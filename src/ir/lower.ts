@@ -1,6 +1,7 @@
 import type { CheckedProgram } from "../check/check.js";
 import { FUNCTIONS } from "../check/builtins.js";
 import type { Instance } from "../check/scope.js";
+import { STAGE_KINDS } from "../check/schema.js";
 import { effectiveFields } from "../check/stages.js";
 import type { Span } from "../diagnostics/span.js";
 import type { Expr, ExprOf, TemplateNameNode, TemplatePart } from "../syntax/ast.js";
@@ -93,6 +94,8 @@ export class Lowerer {
       else if (ROW_FIELDS.has(f.name)) params[f.name] = lowerRow(this, f.value, fsc) as unknown as Canon;
       else if (item.stageKind === "command" && f.name === "inputs") params[f.name] = this.within(`${inst.name}.inputs`, () => this.commandInputs(f.value, fsc));
       else params[f.name] = this.within(`${inst.name}.${f.name}`, () => this.value(f.value, fsc));
+      // A field set to its default is the field left out: writing the default changes nothing.
+      if (params[f.name] !== undefined && params[f.name] === STAGE_KINDS[item.stageKind]?.fields[f.name]?.value) delete params[f.name];
     }
     const inputs = [...(this.reads.pop() ?? [])];
     this.visiting.delete(inst.name);
@@ -208,7 +211,10 @@ export class Lowerer {
   private call(e: ExprOf<"call">, sc: LowerScope): Canon {
     const fn = e.callee.kind === "name" ? e.callee.name : "";
     if (FUNCTIONS[fn]?.category === "dataset") return this.ref("data", lowerData(this, e, sc));
-    return { call: fn, args: this.callArgs(e, sc) };
+    const args = this.callArgs(e, sc);
+    // A plain number is a constant learning rate, so constant(x) is x.
+    if (fn === "constant" && typeof args["lr"] === "number") return args["lr"];
+    return { call: fn, args };
   }
 
   /** Arguments by parameter name, so warmup(3%) and warmup(ratio: 3%) are the same value. */
@@ -229,6 +235,11 @@ export class Lowerer {
           pi++;
         }
       }
+    }
+    // An argument given its default is the argument left out (see ParamSpec.value).
+    for (const p of spec?.params ?? []) {
+      const d = typeof p.value === "function" ? p.value(args) : p.value;
+      if (d !== undefined && args[p.name] === d) delete args[p.name];
     }
     return args;
   }

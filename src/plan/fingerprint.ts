@@ -83,7 +83,13 @@ export interface StaticPart {
 }
 
 export function staticPart(node: IrNode, ir: Ir): StaticPart {
-  const params = named(node.params, inputKeys(node, ir));
+  let params = named(node.params, inputKeys(node, ir));
+  // A seeded stage's seed is the record's own `seed` (its own, or the pipeline's): written out in
+  // the stage or not, it is one value.
+  if (node.kind === "stage" && SEEDED_KINDS.has(node.op) && params && typeof params === "object" && !Array.isArray(params) && "seed" in params) {
+    const { seed: _seed, ...rest } = params as Record<string, Canon>;
+    params = rest;
+  }
   const src = node.op === "jsonl" && params && typeof params === "object" && !Array.isArray(params) ? (params as Record<string, Canon>) : undefined;
   const kept = src && typeof src["path"] === "string" ? { ...src, path: projectPath(ir, src["path"]) } : params;
   return { params: kept, paramsJson: canonicalJson(kept) };

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { fieldDefault } from "../../../src/check/schema.js";
 import type { Canon, IrNode } from "../../../src/ir/ir.js";
 import type { RowExpr } from "../../../src/ir/row-expr.js";
 import { evalRow } from "../../data/row-eval.js";
@@ -26,8 +27,8 @@ export async function runDistill(node: IrNode, ctx: RunnerContext): Promise<Node
   const input = node.inputs[0];
   if (!input) throw new Error(`${node.name} has no rows to distill`);
   const rows = await readRowsFile(rowsFile(ctx, input));
-  const retries = num(p["retries"], 2);
-  const maxNew = num(p["max_new_tokens"], 256);
+  const retries = num(p["retries"], fieldDefault("distill", "retries") as number);
+  const maxNew = num(p["max_new_tokens"], fieldDefault("distill", "max_new_tokens") as number);
   const penaltyExpr = p["repetition_penalty"] as unknown as RowExpr | undefined;
   const penalties = rows.map((r, i) => penaltyOf(penaltyExpr, r, i));
   const judge = p["judge"] === undefined || p["judge"] === null ? undefined : judgeOf(p["judge"], ctx);

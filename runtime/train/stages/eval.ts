@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { fieldDefault } from "../../../src/check/schema.js";
 import type { IrNode } from "../../../src/ir/ir.js";
 import type { NodeOutcome, RunnerContext } from "../../runner.js";
 import { startingModel } from "./artifact.js";
@@ -35,7 +36,7 @@ export async function runEval(node: IrNode, ctx: RunnerContext): Promise<NodeOut
   const t0 = performance.now();
   const rows = await readRows(ctx, node);
   const model = await startingModel(p, ctx);
-  const maxNew = num(p["max_new_tokens"], 256);
+  const maxNew = num(p["max_new_tokens"], fieldDefault("eval", "max_new_tokens") as number);
   const batch = 32;
   const fails: string[] = [];
   const wins: string[] = [];

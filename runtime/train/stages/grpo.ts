@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { fieldDefault } from "../../../src/check/schema.js";
 import type { IrNode } from "../../../src/ir/ir.js";
 import type { RowExpr } from "../../../src/ir/row-expr.js";
 import { evalRow } from "../../data/row-eval.js";
@@ -120,11 +121,11 @@ export async function runGrpo(node: IrNode, ctx: RunnerContext): Promise<NodeOut
   const rows = await readRows(ctx, node);
   const reward = p["reward"] as unknown as RowExpr | undefined;
   if (!reward || typeof reward !== "object" || !("op" in reward)) throw new Error(`stage ${node.name} has no reward`);
-  const group = num(p["group"], 8);
-  const temperature = num(p["temperature"], 1);
-  const maxNew = num(p["max_completion"], 256);
-  const beta = num(p["kl"], 0);
-  const eps = num(p["clip"], 0.2);
+  const group = num(p["group"], fieldDefault("grpo", "group") as number);
+  const temperature = num(p["temperature"], fieldDefault("grpo", "temperature") as number);
+  const maxNew = num(p["max_completion"], fieldDefault("grpo", "max_completion") as number);
+  const beta = num(p["kl"], fieldDefault("grpo", "kl") as number);
+  const eps = num(p["clip"], fieldDefault("grpo", "clip") as number);
   const seed = stageSeed(node, ctx);
   const model = await startingModel(p, ctx);
   // The KL reference is the stage's starting model, held fixed (TRL without sync_ref_model).
@@ -133,10 +134,10 @@ export async function runGrpo(node: IrNode, ctx: RunnerContext): Promise<NodeOut
     const trainedParts = partsToTrain(model, p["train"]);
     const { named, decayed } = model.train(trainedParts);
     const total = totalSteps(node, rows.length);
-    const batch = Math.min(num(p["batch"], 8), rows.length);
-    const every = num(p["checkpoint_every"], 50);
+    const batch = Math.min(num(p["batch"], fieldDefault("grpo", "batch") as number), rows.length);
+    const every = num(p["checkpoint_every"], fieldDefault("grpo", "checkpoint_every") as number);
     const opt = new AdamW(named.map(([, v]) => v), {
-      schedule: p["lr"] ?? 0, totalSteps: total, weightDecay: num(p["weight_decay"], 0),
+      schedule: p["lr"] ?? 0, totalSteps: total, weightDecay: num(p["weight_decay"], fieldDefault("grpo", "weight_decay") as number),
       decay: decayed,
       ...(typeof p["grad_clip"] === "number" ? { clipNorm: p["grad_clip"] } : {}),
     });

@@ -2,6 +2,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { seededRandom } from "../../data/prng.js";
+import { fieldDefault } from "../../../src/check/schema.js";
 import type { IrNode } from "../../../src/ir/ir.js";
 import type { RunnerContext } from "../../runner.js";
 import { AdamW } from "../optim.js";
@@ -52,7 +53,7 @@ export interface StepMetrics {
 export function totalSteps(node: IrNode, rows: number): number {
   const p = paramsOf(node);
   if (typeof p["steps"] === "number") return p["steps"];
-  return Math.max(1, Math.ceil((rows * num(p["epochs"], 1)) / num(p["batch"], 8)));
+  return Math.max(1, Math.ceil((rows * num(p["epochs"], fieldDefault("sft", "epochs") as number)) / num(p["batch"], fieldDefault("sft", "batch") as number)));
 }
 
 /** Batch `step` of a seeded sequence of shuffled passes over `rows` (the same for the same seed, so a resumed stage sees the same order). */
@@ -78,13 +79,13 @@ export async function trainLoop(spec: LoopSpec): Promise<LoopResult> {
   const { node, ctx } = spec;
   const p = paramsOf(node);
   const total = totalSteps(node, spec.rows);
-  const batch = Math.min(num(p["batch"], 8), spec.rows);
-  const every = num(p["checkpoint_every"], 50);
+  const batch = Math.min(num(p["batch"], fieldDefault("sft", "batch") as number), spec.rows);
+  const every = num(p["checkpoint_every"], fieldDefault("sft", "checkpoint_every") as number);
   const vars = spec.trained.map(([, v]) => v);
   const opt = new AdamW(vars, {
     schedule: p["lr"] ?? 0,
     totalSteps: total,
-    weightDecay: num(p["weight_decay"], 0),
+    weightDecay: num(p["weight_decay"], fieldDefault("sft", "weight_decay") as number),
     decay: spec.decayed,
     ...(typeof p["grad_clip"] === "number" ? { clipNorm: p["grad_clip"] } : {}),
   });

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { fieldDefault } from "../../../src/check/schema.js";
 import type { Canon, IrNode } from "../../../src/ir/ir.js";
 import type { NodeOutcome, RunnerContext } from "../../runner.js";
 import { crossEntropy } from "../models/index.js";
@@ -40,7 +41,7 @@ export function partsToTrain(model: Model, train: Canon | undefined): string[] {
 type BatchLoss = LoopSpec["batchLoss"];
 
 function pretrainLoss(model: Model, rows: readonly Row[], p: Readonly<Record<string, Canon>>, where: string): BatchLoss {
-  const objective = str(p["objective"], "next_token");
+  const objective = str(p["objective"], fieldDefault("pretrain", "objective") as string);
   if (objective === "classify") {
     const enc = model.only("vision_encoder");
     if (!enc) throw new Error(`objective "classify" trains a vision encoder alone, not ${model.describe()}`);
