@@ -11,10 +11,22 @@ export interface ReadOptions {
 }
 
 export interface JsonlRow {
+  /** The parsed row, for reading fields: its numbers are doubles, so it is never written back. */
   readonly row: Record<string, unknown>;
+  /**
+   * The row's JSON text as read, without line ending or byte-order mark: what a transform writes
+   * for a row it keeps, so digits a double cannot hold survive (see json-text.ts).
+   */
+  readonly text: string;
   /** 1-based line of the file, for messages that point at the data. */
   readonly line: number;
 }
+
+/**
+ * What writeJsonl takes: a row object, which it serialises, or a row's JSON text (a JsonlRow's
+ * `text`, or one made from it by `withFields`), which it writes as it is.
+ */
+export type RowOut = object | string;
 
 /** What a read met; filled in as the iteration goes, final once it has ended. */
 export interface ReadReport {
@@ -63,16 +75,17 @@ export function readJsonl(file: string, opts: ReadOptions = {}): JsonlReader {
             continue;
           }
           report.rows++;
-          yield { row: parsed, line };
+          yield { ...parsed, line };
         }
       }
     },
   };
 }
 
-/** A row, undefined for a blank line, or the reason the line is not a JSON object. */
-function parseLine(text: string, first: boolean): Record<string, unknown> | string | undefined {
+/** A row and its text, undefined for a blank line, or the reason the line is not a JSON object. */
+function parseLine(text: string, first: boolean): { row: Record<string, unknown>; text: string } | string | undefined {
   let t = text;
+  // A byte-order mark belongs to the file, not to its first row, whose text may be written anywhere.
   if (first && t.charCodeAt(0) === 0xfeff) t = t.slice(1);
   if (t.endsWith("\r")) t = t.slice(0, -1);
   if (t.trim() === "") return undefined;
@@ -84,7 +97,7 @@ function parseLine(text: string, first: boolean): Record<string, unknown> | stri
   }
   if (v === null || typeof v !== "object") return `found ${v === null ? "null" : typeof v}`;
   if (Array.isArray(v)) return "found an array";
-  return v as Record<string, unknown>;
+  return { row: v as Record<string, unknown>, text: t };
 }
 
 /**
@@ -130,7 +143,7 @@ async function* lineBatches(file: string): AsyncGenerator<{ readonly texts: read
  * Because the target is replaced only at the end, an op may read and write the same path.
  * Returns the number of rows written.
  */
-export async function writeJsonl(file: string, rows: AsyncIterable<object> | Iterable<object>): Promise<number> {
+export async function writeJsonl(file: string, rows: AsyncIterable<RowOut> | Iterable<RowOut>): Promise<number> {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const fh = await open(tmp, "w");
   let count = 0;
@@ -139,7 +152,7 @@ export async function writeJsonl(file: string, rows: AsyncIterable<object> | Ite
     let batch: string[] = [];
     let size = 0;
     for await (const row of rows) {
-      const text = JSON.stringify(row);
+      const text = typeof row === "string" ? row : JSON.stringify(row);
       batch.push(text, "\n");
       size += text.length + 1;
       count++;

@@ -1,5 +1,5 @@
 import { placeRowError } from "./errors.js";
-import { readJsonl, writeJsonl, type JsonlReader, type OnError, type ReadReport } from "./jsonl.js";
+import { readJsonl, writeJsonl, type JsonlReader, type OnError, type ReadReport, type RowOut } from "./jsonl.js";
 
 export interface OpOptions {
   /** What a malformed input line does: "fail" (the default) stops the op, "skip" counts it. */
@@ -12,6 +12,14 @@ export interface OpResult {
   readonly skipped: number;
   /** The first 100 skipped line numbers, ascending. */
   readonly badLines: readonly number[];
+}
+
+/**
+ * One input of an op over two files. Each carries its own policy for malformed lines, since the two
+ * are often different datasets: one scraped and skippable, the other curated and meant to fail loudly.
+ */
+export interface OpInput extends OpOptions {
+  readonly file: string;
 }
 
 /** An op over two files: `skipped` and `badLines` are the first input's, `other` the second's. */
@@ -28,7 +36,7 @@ export async function streamOp(
   input: string,
   output: string,
   opts: OpOptions,
-  body: (rows: JsonlReader) => AsyncIterable<object>,
+  body: (rows: JsonlReader) => AsyncIterable<RowOut>,
 ): Promise<OpResult> {
   const reader = readJsonl(input, opts);
   const rows = await writeJsonl(output, body(reader));

@@ -5,11 +5,14 @@ import { atRow, streamOp, wholeCount, type OpOptions, type OpResult } from "./op
 import { evalRow } from "./row-eval.js";
 import { show } from "./values.js";
 
-/** Rows for which the predicate holds. */
+/**
+ * Rows for which the predicate holds, written as the text they were read as: the predicate reads
+ * numbers as doubles, but a row it keeps must not lose the digits a double cannot hold.
+ */
 export function where(input: string, output: string, predicate: RowExpr, opts: OpOptions = {}): Promise<OpResult> {
   return streamOp(input, output, opts, async function* (reader) {
-    for await (const { row, line } of reader) {
-      if (atRow(input, line, () => holds(predicate, row))) yield row;
+    for await (const { row, text, line } of reader) {
+      if (atRow(input, line, () => holds(predicate, row))) yield text;
     }
   });
 }
@@ -21,14 +24,14 @@ function holds(predicate: RowExpr, row: Readonly<Record<string, unknown>>): bool
   throw new RowError(`'where' needs true or false, and the condition gave ${show(v)}`);
 }
 
-/** The first n rows. Reading stops after the n-th, so nothing beyond it is read or checked. */
+/** The first n rows, as read. Reading stops after the n-th, so nothing beyond it is read or checked. */
 export function take(input: string, output: string, n: number, opts: OpOptions = {}): Promise<OpResult> {
   const limit = wholeCount("take's n", n);
   return streamOp(input, output, opts, async function* (reader) {
     if (limit === 0) return;
     let taken = 0;
-    for await (const { row } of reader) {
-      yield row;
+    for await (const { text } of reader) {
+      yield text;
       if (++taken >= limit) return;
     }
   });

@@ -1,3 +1,4 @@
+import { withFields } from "./json-text.js";
 import { readJsonl } from "./jsonl.js";
 import { atRow, streamOp, type OpOptions, type OpResult } from "./op-common.js";
 import { numericField } from "./values.js";
@@ -20,14 +21,15 @@ export async function normalize(input: string, output: string, fields: readonly 
     });
   }
   return streamOp(input, output, opts, async function* (reader) {
-    for await (const { row, line } of reader) {
-      atRow(input, line, () => {
-        fields.forEach((f, i) => {
+    for await (const { row, text, line } of reader) {
+      const scaled = atRow(input, line, () =>
+        fields.map((f, i): [string, number] => {
           const span = hi[i]! - lo[i]!;
-          row[f] = span > 0 ? (numericField(row, f) - lo[i]!) / span : 0;
-        });
-      });
-      yield row;
+          return [f, span > 0 ? (numericField(row, f) - lo[i]!) / span : 0];
+        }),
+      );
+      // Spliced into the text read, so the fields not normalised keep every digit.
+      yield withFields(text, scaled);
     }
   });
 }

@@ -4,7 +4,8 @@ import { seededRandom } from "./prng.js";
 import { numericField } from "./values.js";
 
 interface Ranked {
-  readonly row: object;
+  /** The row's text as read, which is what is written; the parsed row is not kept. */
+  readonly text: string;
   readonly value: number;
   /** Position among the rows read, for stable ties. */
   readonly seq: number;
@@ -24,37 +25,37 @@ export function top(input: string, output: string, n: number, by: string, opts: 
     if (limit === 0) return;
     const heap = new Heap<Ranked>(worse);
     let seq = 0;
-    for await (const { row, line } of reader) {
-      const item = { row, value: atRow(input, line, () => numericField(row, by)), seq: seq++ };
+    for await (const { row, text, line } of reader) {
+      const item = { text, value: atRow(input, line, () => numericField(row, by)), seq: seq++ };
       if (heap.size < limit) heap.push(item);
       else if (worse(heap.peek()!, item)) heap.replaceRoot(item);
     }
     const best = heap.toArray().sort((a, b) => b.value - a.value || a.seq - b.seq);
-    for (const r of best) yield r.row;
+    for (const r of best) yield r.text;
   });
 }
 
 /**
  * n rows drawn uniformly without replacement (reservoir sampling), the same rows for the same seed
- * and file; written in their input order so a sample reads like the data it came from. Fewer than
- * n rows in the file means all of them.
+ * and file; written as read, in their input order, so a sample reads like the data it came from.
+ * Fewer than n rows in the file means all of them.
  */
 export function sample(input: string, output: string, n: number, seed: number, opts: OpOptions = {}): Promise<OpResult> {
   const limit = wholeCount("sample's n", n);
   const random = seededRandom(seed);
   return streamOp(input, output, opts, async function* (reader) {
     if (limit === 0) return;
-    const reservoir: { row: object; seq: number }[] = [];
+    const reservoir: { text: string; seq: number }[] = [];
     let seen = 0;
-    for await (const { row } of reader) {
-      if (seen < limit) reservoir.push({ row, seq: seen });
+    for await (const { text } of reader) {
+      if (seen < limit) reservoir.push({ text, seq: seen });
       else {
         const j = Math.floor(random() * (seen + 1));
-        if (j < limit) reservoir[j] = { row, seq: seen };
+        if (j < limit) reservoir[j] = { text, seq: seen };
       }
       seen++;
     }
     reservoir.sort((a, b) => a.seq - b.seq);
-    for (const r of reservoir) yield r.row;
+    for (const r of reservoir) yield r.text;
   });
 }

@@ -1,4 +1,5 @@
 import { RowError } from "./errors.js";
+import { withFields } from "./json-text.js";
 import type { JsonlRow } from "./jsonl.js";
 import { streamOp, type OpOptions, type OpResult } from "./op-common.js";
 
@@ -17,10 +18,10 @@ export interface ScoreField {
 }
 
 /**
- * Adds scorer outputs to each row: `row[field] = scoreObject[output]`. The rows sent and not yet
- * answered wait in a queue, whose length is bounded by the scorer's own buffering (for a command,
- * the pipes), not by the file. A scorer that answers fewer or more times than there are rows, or
- * whose answer lacks an output, fails the op at the row concerned.
+ * Adds scorer outputs to each row: `row[field] = scoreObject[output]`, spliced into the row's text.
+ * The rows sent and not yet answered wait in a queue, whose length is bounded by the scorer's own
+ * buffering (for a command, the pipes), not by the file. A scorer that answers fewer or more times
+ * than there are rows, or whose answer lacks an output, fails the op at the row concerned.
  */
 export function score(input: string, output: string, fields: readonly ScoreField[], scorer: Scorer, opts: OpOptions = {}): Promise<OpResult> {
   return streamOp(input, output, opts, async function* (reader) {
@@ -46,14 +47,15 @@ export function score(input: string, output: string, fields: readonly ScoreField
           throw new RowError(`the scorer returned more results than there are rows (an extra one after this row)`, undefined, { file: input, line: lastLine });
         }
         lastLine = sent.line;
-        for (const { field, output: out } of fields) {
+        const added = fields.map(({ field, output: out }): [string, unknown] => {
           if (!Object.hasOwn(scores, out)) {
             const has = Object.keys(scores).join(", ") || "nothing";
             throw new RowError(`the scorer's result for this row has no '${out}' (it has ${has})`, out, { file: input, line: sent.line });
           }
-          sent.row[field] = scores[out];
-        }
-        yield sent.row;
+          return [field, scores[out]];
+        });
+        // Spliced into the text read, so the row's own fields keep every digit.
+        yield withFields(sent.text, added);
       }
       // Answers ended: every row read must have had one, and there must be no row left unread.
       let unanswered = waiting.first();

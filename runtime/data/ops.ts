@@ -2,7 +2,7 @@
 export { commandScorer, type CommandScorerOptions } from "./command-scorer.js";
 export { DataError, RowError, ScorerError } from "./errors.js";
 export { readJsonl, writeJsonl, MAX_BAD_LINES, type JsonlReader, type JsonlRow, type OnError, type ReadOptions, type ReadReport } from "./jsonl.js";
-export type { OpOptions, OpResult, PairResult } from "./op-common.js";
+export type { OpInput, OpOptions, OpResult, PairResult } from "./op-common.js";
 export { take, takeFraction, where } from "./ops-filter.js";
 export { dedupe, intersect, minus, union } from "./ops-keys.js";
 export { normalize } from "./ops-normalize.js";

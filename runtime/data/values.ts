@@ -1,4 +1,6 @@
 import { RowError } from "./errors.js";
+import { exactNumber } from "./exact-number.js";
+import { fieldText } from "./json-text.js";
 
 /**
  * How row values are read as numbers and keys. JSONL written by scripts often carries numbers as
@@ -40,13 +42,19 @@ export function numericField(row: Readonly<Record<string, unknown>>, name: strin
 }
 
 /**
- * The key of a row for dedupe and the set operations. A number and its decimal string are the
- * same key (17 and "17"), for the same reason `==` compares them as numbers; other types are not
- * keys, since matching rows by null or by an object is almost always a mistake in the data.
+ * The key of a row for dedupe and the set operations, given the row and its JSON text. A number
+ * and its decimal string are the same key (17 and "17"), for the same reason `==` compares them as
+ * numbers. A number's key is its exact value, read from the text (see exact-number.ts), so two
+ * ids that differ past the 16th digit stay two keys though they parse to one double. Other types
+ * are not keys, since matching rows by null or by an object is almost always a mistake in the data.
  */
-export function keyOf(row: Readonly<Record<string, unknown>>, name: string): string {
+export function keyOf(row: Readonly<Record<string, unknown>>, text: string, name: string): string {
   const v = fieldOf(row, name);
   if (typeof v === "string") return v;
-  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  if (typeof v === "number") {
+    const raw = fieldText(text, name);
+    if (raw === undefined) throw new Error(`internal: field '${name}' of the row is not in its text`);
+    return exactNumber(raw);
+  }
   throw new RowError(`key field '${name}' is ${show(v)}; a key must be a string or a number`, name);
 }

@@ -1,17 +1,20 @@
 import path from "node:path";
-import type { Canon, IrNode, NodeId } from "../../src/ir/ir.js";
+import type { IrNode, NodeId } from "../../src/ir/ir.js";
 import { num, obj, str } from "../../src/ir/read.js";
 import type { RowExpr } from "../../src/ir/row-expr.js";
-import type { OnError } from "../data/jsonl.js";
-import type { OpResult } from "../data/op-common.js";
+import type { OpInput, OpResult } from "../data/op-common.js";
 import { dedupe, intersect, minus, normalize, sample, score, take, takeFraction, top, union, where } from "../data/ops.js";
 import { GENERATOR_NAMES, writeGenerated } from "../train/data/generators.js";
 import { scorerOf } from "../scorers.js";
 import type { NodeOutcome, NodeRunner, RunnerContext } from "../runner.js";
+import { scoreGroups } from "./score-fields.js";
 
 
-/** The rows file of an input: a source is read in place, anything else from the store. */
-function inputFile(ctx: RunnerContext, id: NodeId): { file: string; onError: OnError } {
+/**
+ * The rows file of an input and its policy for malformed lines: a source is read in place under its
+ * own `on_error`, anything else from the store.
+ */
+function inputFile(ctx: RunnerContext, id: NodeId): OpInput {
   const n = ctx.ir.nodes.get(id);
   if (n?.op === "jsonl") {
     const p = obj(n.params);
@@ -20,19 +23,33 @@ function inputFile(ctx: RunnerContext, id: NodeId): { file: string; onError: OnE
   }
   const file = ctx.outputs(id).get("data.jsonl");
   if (!file) throw new Error(`input ${n?.name ?? id} has no rows file`);
+  // Rows written by a transform are well formed; one that is not is a bug, not data to skip.
   return { file, onError: "fail" };
 }
 
+/**
+ * The input whose rows a node transforms. A transform's is its first input; a `score` stage's is its
+ * `data` field, a dataset or a stage that yields one (its inputs are whatever its fields read).
+ */
+function rowsInput(node: IrNode): NodeId | undefined {
+  if (node.kind !== "stage") return node.inputs[0];
+  const ref = obj(obj(node.params)["data"]);
+  const id = ref["data"] ?? ref["stage"];
+  return typeof id === "string" ? (id as NodeId) : node.inputs[0];
+}
 
 /** Streams one data transform from its input files into a new rows file. */
 export const dataRunner: NodeRunner = {
   async run(node: IrNode, ctx: RunnerContext): Promise<NodeOutcome> {
     const p = obj(node.params);
     const out = path.join(ctx.scratch, "data.jsonl");
-    const [a, b] = node.inputs.map((i) => inputFile(ctx, i));
+    const first = rowsInput(node);
+    const a = first === undefined ? undefined : inputFile(ctx, first);
     if (!a && node.inputs.length) throw new Error("missing input");
     const opts = { onError: a?.onError ?? "fail" } as const;
     let r: OpResult;
+    // The set operations' second input, and what was skipped in it: read under its own policy.
+    let other: { readonly input: OpInput; readonly skips: Skips } | undefined;
     switch (node.op) {
       case "synthetic": {
         const generator = str(p["generator"]);
@@ -61,25 +78,28 @@ export const dataRunner: NodeRunner = {
         r = await normalize(a!.file, out, (p["fields"] as string[] | undefined) ?? [], opts);
         break;
       case "union":
-        r = await union(a!.file, b!.file, out, str(p["by"], "id"), opts);
-        break;
       case "intersect":
-        r = await intersect(a!.file, b!.file, out, str(p["by"], "id"), opts);
+      case "minus": {
+        const b = node.inputs[1];
+        if (b === undefined) throw new Error("missing input");
+        const op = node.op === "union" ? union : node.op === "intersect" ? intersect : minus;
+        const input = inputFile(ctx, b);
+        const res = await op(a!, input, out, str(p["by"], "id"));
+        r = res;
+        other = { input, skips: res.other };
         break;
-      case "minus":
-        r = await minus(a!.file, b!.file, out, str(p["by"], "id"), opts);
-        break;
+      }
       case "score": {
-        const fields = (p["fields"] as Canon[] | undefined) ?? [];
-        // Fields scored by the same scorer share one run of it.
+        const groups = scoreGroups(node);
+        if (groups.length === 0) throw new Error(`${node.name} names no score fields`);
+        // One pass per scorer, each adding its fields to the last pass's rows; only the first
+        // reads the input, so only its skipped lines are the input's.
         let cur = a!.file;
         r = { rows: 0, skipped: 0, badLines: [] };
-        for (const [i, f] of fields.entries()) {
-          const fo = obj(f);
-          const dest = i === fields.length - 1 ? out : path.join(ctx.scratch, `score-${i}.jsonl`);
-          const res = await score(cur, dest, [{ field: str(fo["field"]), output: str(fo["output"], "score") }], scorerOf(fo["scorer"] ?? null, ctx), i === 0 ? opts : {});
-          if (i === 0) r = res;
-          else r = { ...res, skipped: r.skipped, badLines: r.badLines };
+        for (const [i, g] of groups.entries()) {
+          const dest = i === groups.length - 1 ? out : path.join(ctx.scratch, `score-${i}.jsonl`);
+          const res = await score(cur, dest, g.fields, scorerOf(g.scorer, ctx), i === 0 ? opts : {});
+          r = i === 0 ? res : { ...res, skipped: r.skipped, badLines: r.badLines };
           cur = dest;
         }
         break;
@@ -92,7 +112,16 @@ export const dataRunner: NodeRunner = {
       default:
         throw new Error(`the data transform '${node.op}' needs the training runtime, which this version does not have yet`);
     }
-    const warnings = r.skipped ? [`skipped ${r.skipped} malformed row${r.skipped === 1 ? "" : "s"} of ${a?.file} (line${r.badLines.length === 1 ? "" : "s"} ${r.badLines.slice(0, 10).join(", ")}${r.badLines.length > 10 ? ", ..." : ""})`] : [];
+    const warnings = [skippedWarning(a?.file, r), skippedWarning(other?.input.file, other?.skips)].filter((w) => w !== undefined);
     return { outputs: [{ name: "data.jsonl", path: out }], warnings };
   },
 };
+
+type Skips = Pick<OpResult, "skipped" | "badLines">;
+
+/** The warning for the malformed lines skipped in one input file, naming the file and the lines. */
+function skippedWarning(file: string | undefined, r: Skips | undefined): string | undefined {
+  if (!file || !r?.skipped) return undefined;
+  const lines = `line${r.badLines.length === 1 ? "" : "s"} ${r.badLines.slice(0, 10).join(", ")}${r.badLines.length > 10 ? ", ..." : ""}`;
+  return `skipped ${r.skipped} malformed row${r.skipped === 1 ? "" : "s"} of ${file} (${lines})`;
+}

@@ -19,10 +19,19 @@ describe("readJsonl", () => {
     writeFileSync(file, '{"id":1}\n\n   \r\n{"id":2}\r\n{"id":3}');
     const rows = await collect(readJsonl(file));
     expect(rows).toEqual([
-      { row: { id: 1 }, line: 1 },
-      { row: { id: 2 }, line: 4 },
-      { row: { id: 3 }, line: 5 },
+      { row: { id: 1 }, text: '{"id":1}', line: 1 },
+      { row: { id: 2 }, text: '{"id":2}', line: 4 },
+      { row: { id: 3 }, text: '{"id":3}', line: 5 },
     ]);
+  });
+
+  it("keeps each row's text as it was, for digits and spellings a double loses", async () => {
+    const lines = ['{"id":12345678901234567891,"x":1e400}', '  { "id" : 1.0, "s": "\\u00e9" }\t', '{"n":-0,"big":[1E+2,0.10]}'];
+    const file = writeRows(tmp.file("exact.jsonl"), lines);
+    const rows = await collect(readJsonl(file));
+    expect(rows.map((r) => r.text)).toEqual(lines);
+    // The parsed row is what predicates read: doubles.
+    expect(rows[0]!.row).toEqual({ id: 12345678901234567000, x: Infinity });
   });
 
   it("under skip, counts malformed lines and keeps their numbers", async () => {
@@ -65,7 +74,7 @@ describe("readJsonl", () => {
   it("strips a byte-order mark", async () => {
     const file = tmp.file("bom.jsonl");
     writeFileSync(file, '\uFEFF{"id":1}\n');
-    expect((await collect(readJsonl(file))).map((r) => r.row)).toEqual([{ id: 1 }]);
+    expect(await collect(readJsonl(file))).toEqual([{ row: { id: 1 }, text: '{"id":1}', line: 1 }]);
   });
 });
 
@@ -81,6 +90,12 @@ describe("writeJsonl", () => {
     };
     expect(await writeJsonl(file, gen())).toBe(3);
     expect(readRows(file)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+
+  it("writes a row given as text exactly as given, beside rows given as objects", async () => {
+    const file = tmp.file("text.jsonl");
+    expect(await writeJsonl(file, ['{"id":12345678901234567891, "x":1e400}', { id: 2 }])).toBe(2);
+    expect(readFileSync(file, "utf8")).toBe('{"id":12345678901234567891, "x":1e400}\n{"id":2}\n');
   });
 
   it("leaves the old target intact and no temp file when the rows fail midway", async () => {

@@ -155,32 +155,40 @@ describe("dedupe and set operations", () => {
 
   it("union is all of a, then b's rows whose key is not in a", async () => {
     const o = out();
-    const r = await union(a, b, o, "id", { onError: "skip" });
+    const r = await union({ file: a }, { file: b, onError: "skip" }, o, "id");
     expect(readRows(o).map((x) => x["v"])).toEqual(["a1", "a2", "a3", "a1-again", "b4", "b5"]);
     expect(r).toEqual({ rows: 6, skipped: 0, badLines: [], other: { skipped: 1, badLines: [2] } });
   });
 
   it("intersect and minus keep a's rows whose key is, or is not, in b", async () => {
     const [i, m] = [out(), out()];
-    await intersect(a, b, i, "id", { onError: "skip" });
-    await minus(a, b, m, "id", { onError: "skip" });
+    await intersect({ file: a }, { file: b, onError: "skip" }, i, "id");
+    await minus({ file: a }, { file: b, onError: "skip" }, m, "id");
     // "2" in a matches 2 in b: a script's string id and a number are the same key.
     expect(readRows(i).map((x) => x["v"])).toEqual(["a1", "a2", "a1-again"]);
     expect(readRows(m).map((x) => x["v"])).toEqual(["a3"]);
+  });
+
+  it("reads each input under its own policy, and counts each side's skipped lines", async () => {
+    // people has a malformed line 3, b a malformed line 2.
+    await expect(union({ file: people, onError: "skip" }, { file: b }, out())).rejects.toMatchObject({ file: b, line: 2 });
+    await expect(minus({ file: people }, { file: b, onError: "skip" }, out())).rejects.toMatchObject({ file: people, line: 3 });
+    const r = await intersect({ file: people, onError: "skip" }, { file: b, onError: "skip" }, out());
+    expect(r).toEqual({ rows: 4, skipped: 1, badLines: [3], other: { skipped: 1, badLines: [2] } });
   });
 
   it("matches by another key field and defaults to id", async () => {
     const x = writeRows(tmp.file("x.jsonl"), [{ id: 1, k: "p" }, { id: 2, k: "q" }]);
     const y = writeRows(tmp.file("y.jsonl"), [{ id: 2, k: "p" }]);
     const [byK, byId] = [out(), out()];
-    await minus(x, y, byK, "k");
-    await minus(x, y, byId);
+    await minus({ file: x }, { file: y }, byK, "k");
+    await minus({ file: x }, { file: y }, byId);
     expect(ids(byK)).toEqual([2]);
     expect(ids(byId)).toEqual([1]);
   });
 
   it("fails when the second input is malformed under fail, naming that file", async () => {
-    await expect(intersect(a, b, out())).rejects.toMatchObject({ file: b, line: 2 });
+    await expect(intersect({ file: a }, { file: b }, out())).rejects.toMatchObject({ file: b, line: 2 });
   });
 
   it("rejects a key that is not a string or a number", async () => {
