@@ -1,13 +1,14 @@
-import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fieldDefault } from "../../../src/check/schema.js";
 import type { Canon, IrNode } from "../../../src/ir/ir.js";
 import type { RowExpr } from "../../../src/ir/row-expr.js";
+import { withFields } from "../../data/json-text.js";
+import { writeJsonl } from "../../data/jsonl.js";
 import { evalRow } from "../../data/row-eval.js";
 import type { NodeOutcome, RunnerContext } from "../../runner.js";
 import { scorerOf } from "../../scorers.js";
 import { resolveModel } from "./artifact.js";
-import { derivedSeed, num, obj, paramsOf, rowsFile, stageSeed, str, type Row } from "./params.js";
+import { derivedSeed, num, obj, paramsOf, readRowsFile, rowsFile, stageSeed, str, type Row } from "./params.js";
 import { sampleCompletions } from "./sample.js";
 import { trainingBackend } from "./setup.js";
 
@@ -26,7 +27,8 @@ export async function runDistill(node: IrNode, ctx: RunnerContext): Promise<Node
   const p = paramsOf(node);
   const input = node.inputs[0];
   if (!input) throw new Error(`${node.name} has no rows to distill`);
-  const rows = await readRowsFile(rowsFile(ctx, input));
+  const read = await readRowsFile(rowsFile(ctx, input));
+  const rows = read.map((r) => r.row);
   const retries = num(p["retries"], fieldDefault("distill", "retries") as number);
   const maxNew = num(p["max_new_tokens"], fieldDefault("distill", "max_new_tokens") as number);
   const penaltyExpr = p["repetition_penalty"] as unknown as RowExpr | undefined;
@@ -60,7 +62,8 @@ export async function runDistill(node: IrNode, ctx: RunnerContext): Promise<Node
     teacher.dispose();
   }
   const out = path.join(ctx.scratch, "data.jsonl");
-  await writeFile(out, rows.map((r, i) => JSON.stringify({ ...r, cot: cot[i], cot_accepted: accepted[i], cot_attempts: attempts[i] })).join("\n") + (rows.length ? "\n" : ""));
+  // The fields added go into each row's text as read: numbers a double cannot hold keep their digits.
+  await writeJsonl(out, read.map((r, i) => withFields(r.text, [["cot", cot[i]], ["cot_accepted", accepted[i]], ["cot_attempts", attempts[i]]])));
   const ok = accepted.filter(Boolean).length;
   const metrics = { rows: rows.length, accepted: ok, attempts: attempts.reduce((a, b) => a + b, 0), backend };
   return {
@@ -76,21 +79,6 @@ export async function runDistill(node: IrNode, ctx: RunnerContext): Promise<Node
 export function chainOf(completion: string): string {
   const m = /<think>([\s\S]*?)(?:<\/think>|$)/.exec(completion);
   return (m ? m[1]! : completion).trim();
-}
-
-async function readRowsFile(file: string): Promise<Row[]> {
-  const lines = (await readFile(file, "utf8")).split("\n");
-  return lines.flatMap((line, n) => {
-    if (!line.trim()) return [];
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch {
-      throw new Error(`${file}:${n + 1}: not a JSON row`);
-    }
-    if (!v || typeof v !== "object" || Array.isArray(v)) throw new Error(`${file}:${n + 1}: a row must be a JSON object`);
-    return [v as Row];
-  });
 }
 
 function penaltyOf(expr: RowExpr | undefined, row: Row, i: number): number {

@@ -2,11 +2,12 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fieldDefault } from "../../../src/check/schema.js";
 import type { IrNode } from "../../../src/ir/ir.js";
+import { withFields } from "../../data/json-text.js";
 import type { NodeOutcome, RunnerContext } from "../../runner.js";
 import { startingModel } from "./artifact.js";
 import { answerOf, boxedAnswer } from "./examples.js";
 import { greedy } from "./generate.js";
-import { num, paramsOf, readRows } from "./params.js";
+import { num, paramsOf, readDataRows } from "./params.js";
 import { trainingBackend } from "./setup.js";
 
 /** Output names of an eval; the `.failures` and `.successes` data nodes hand these on as their rows. */
@@ -34,7 +35,8 @@ export async function runEval(node: IrNode, ctx: RunnerContext): Promise<NodeOut
   const backend = (await trainingBackend(ctx)).name;
   const p = paramsOf(node);
   const t0 = performance.now();
-  const rows = await readRows(ctx, node);
+  const read = await readDataRows(ctx, node);
+  const rows = read.map((r) => r.row);
   const model = await startingModel(p, ctx);
   const maxNew = num(p["max_new_tokens"], fieldDefault("eval", "max_new_tokens") as number);
   const batch = 32;
@@ -49,7 +51,8 @@ export async function runEval(node: IrNode, ctx: RunnerContext): Promise<NodeOut
         const completion = completions[i]!;
         const prediction = boxedAnswer(completion) ?? null;
         const correct = prediction !== null && prediction === answerOf(row);
-        (correct ? wins : fails).push(JSON.stringify({ ...row, completion, prediction, correct }));
+        // Added to the row's text as read: numbers a double cannot hold keep their digits.
+        (correct ? wins : fails).push(withFields(read[at + i]!.text, [["completion", completion], ["prediction", prediction], ["correct", correct]]));
       });
       ctx.emit({ type: "progress", node: node.name, done: Math.min(rows.length, at + batch), total: rows.length });
       await new Promise((r) => setImmediate(r));

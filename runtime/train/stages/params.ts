@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import type { Canon, IrNode, NodeId } from "../../../src/ir/ir.js";
 import { num, obj, str } from "../../../src/ir/read.js";
+import { type JsonlRow, readJsonl } from "../../data/jsonl.js";
 import type { RunnerContext } from "../../runner.js";
 
 /** Reading a stage's canonical params: every accessor takes the value as lowering left it. */
@@ -46,24 +45,21 @@ export function rowsFile(ctx: RunnerContext, id: NodeId): string {
 
 /** Every row of a stage's `data`, in file order (training sets here are small enough to hold). */
 export async function readRows(ctx: RunnerContext, node: IrNode): Promise<Row[]> {
+  return (await readDataRows(ctx, node)).map((r) => r.row);
+}
+
+/** The rows of a stage's `data` with their JSON text as read, for stages that write them back. */
+export async function readDataRows(ctx: RunnerContext, node: IrNode): Promise<JsonlRow[]> {
   const id = refOf(paramsOf(node)["data"], "data");
   if (!id) throw new Error(`stage ${node.name} has no data`);
-  const file = rowsFile(ctx, id);
-  const rows: Row[] = [];
-  const lines = createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity });
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (!line.trim()) continue;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch {
-      throw new Error(`${file}:${n}: not a JSON row`);
-    }
-    if (!v || typeof v !== "object" || Array.isArray(v)) throw new Error(`${file}:${n}: a row must be a JSON object`);
-    rows.push(v as Row);
-  }
+  const rows = await readRowsFile(rowsFile(ctx, id));
   if (rows.length === 0) throw new Error(`stage ${node.name}: its data has no rows`);
+  return rows;
+}
+
+/** Every row of a rows file; a malformed line fails with its file and line. */
+export async function readRowsFile(file: string): Promise<JsonlRow[]> {
+  const rows: JsonlRow[] = [];
+  for await (const r of readJsonl(file)) rows.push(r);
   return rows;
 }
