@@ -11,10 +11,31 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
   });
 }
 
-process.exitCode = await main(process.argv.slice(2), {
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
+// A reader that goes away (`stagecraft log | head -1`) ends the command quietly, as SIGPIPE ends
+// git or ls: the rest of the output is dropped, a running command stops as on Ctrl-C, and the exit
+// status is 141 (128 + SIGPIPE), the status a shell shows for those tools, so a `set -o pipefail`
+// script treats stagecraft like them. Node ignores SIGPIPE and reports EPIPE instead, which
+// unhandled would end the process with a stack trace.
+const SIGPIPE_STATUS = 141;
+let stdoutGone;
+process.stdout.on("error", (e) => {
+  stdoutGone ??= e.code === "EPIPE" ? SIGPIPE_STATUS : 1;
+  // The error may come after the command has finished and set its status.
+  process.exitCode = stdoutGone;
+  stop.abort();
+});
+// With stderr gone there is nowhere left to report anything.
+process.stderr.on("error", () => {});
+
+const status = await main(process.argv.slice(2), {
+  stdout: (s) => {
+    if (stdoutGone === undefined) process.stdout.write(s);
+  },
+  stderr: (s) => {
+    if (!process.stderr.destroyed) process.stderr.write(s);
+  },
   isTTY: Boolean(process.stdout.isTTY),
   env: process.env,
   signal: stop.signal,
 });
+process.exitCode = stdoutGone ?? status;

@@ -1,13 +1,13 @@
 import { mkdir, mkdtemp, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { type NodeManifest, type RunNode, type RunRecord, newRunId } from "../src/cache/manifest.js";
+import { type AttemptLogs, type NodeManifest, type RunNode, type RunRecord, newRunId } from "../src/cache/manifest.js";
 import { type Digest, digestFile } from "../src/cache/digest.js";
 import type { Store } from "../src/cache/store.js";
 import type { Canon, Ir, IrNode, NodeId } from "../src/ir/ir.js";
 import type { Plan, PlannedNode } from "../src/plan/plan.js";
 import { BACKEND_KINDS } from "../src/plan/versions.js";
 import type { RunEvent } from "./events.js";
-import type { NodeOutcome, NodeRunner, RunnerContext } from "./runner.js";
+import { FailedWithLogs, type LogFiles, type NodeOutcome, type NodeRunner, type RunnerContext } from "./runner.js";
 import { RUNNERS } from "./runners/index.js";
 
 export interface RunOptions {
@@ -168,7 +168,9 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
       done.set(pn.id, "failed");
       if (!opts.signal.aborted) {
         failed++;
-        entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "failed", error: message });
+        // A failure's logs are kept in full (the message has only their tail), named by the run record.
+        const logs = err instanceof FailedWithLogs ? await keepFailedLogs(store, err.logFiles) : undefined;
+        entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "failed", error: message, ...(logs ? { logs } : {}) });
         opts.emit({ type: "node-failed", node: pn.name, op: pn.op, error: message, where: whereOf(ir, node, sourceOf) });
         if (!opts.keepGoing) stopping = true;
       }
@@ -223,6 +225,7 @@ async function capture(store: Store, pn: PlannedNode, o: NodeOutcome, runId: str
   const logs = {
     ...(o.stdout ? { stdout: await store.putBytes(o.stdout) } : {}),
     ...(o.stderr ? { stderr: await store.putBytes(o.stderr) } : {}),
+    ...(o.logFiles ? await putLogFiles(store, o.logFiles) : {}),
   };
   const manifest: NodeManifest = {
     version: 1, fingerprint: pn.fingerprint, node: pn.name, kind: pn.op, outputs: outs, record: pn.record, runId,
@@ -234,6 +237,27 @@ async function capture(store: Store, pn: PlannedNode, o: NodeOutcome, runId: str
   };
   await store.writeManifest(manifest);
   return manifest;
+}
+
+/** Copies log files into the store, streaming; an empty or missing one is left out, as an empty log is. */
+async function putLogFiles(store: Store, files: LogFiles): Promise<AttemptLogs> {
+  const out: { stdout?: Digest; stderr?: Digest } = {};
+  for (const k of ["stdout", "stderr"] as const) {
+    const file = files[k];
+    const st = file ? await stat(file).catch(() => undefined) : undefined;
+    if (file && st?.isFile() && st.size > 0) out[k] = await store.putFile(file);
+  }
+  return out;
+}
+
+/** The logs of a failed attempt in the store; failing to keep them (a full disk) must not hide the failure itself. */
+async function keepFailedLogs(store: Store, files: LogFiles): Promise<AttemptLogs | undefined> {
+  try {
+    const logs = await putLogFiles(store, files);
+    return logs.stdout || logs.stderr ? logs : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Puts a cached command's declared output files back where the pipeline expects them. */

@@ -17,6 +17,24 @@ export interface NodeOutcome {
   readonly warnings?: readonly string[];
   /** The result in a few words, shown on the node's line when it finishes ("accuracy 61.0% (61/100)"). */
   readonly summary?: string;
+  /** Logs in files rather than in memory (a command may print gigabytes). */
+  readonly logFiles?: LogFiles;
+}
+
+/** Files holding a node's logs, which the executor keeps in the store whether the node succeeds or fails. */
+export interface LogFiles {
+  readonly stdout?: string;
+  readonly stderr?: string;
+}
+
+/** A failure whose logs are worth keeping: the message says it in short, the files in full. */
+export class FailedWithLogs extends Error {
+  constructor(
+    message: string,
+    readonly logFiles: LogFiles,
+  ) {
+    super(message);
+  }
 }
 
 /** What a runner may use: the inputs' files, a scratch directory, the cancel signal. */

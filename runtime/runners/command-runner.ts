@@ -1,9 +1,13 @@
 import { lstat, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
+import { tailLines } from "../../src/cache/files.js";
 import type { Canon, IrNode, NodeId } from "../../src/ir/ir.js";
 import { obj } from "../../src/ir/read.js";
-import type { NodeOutcome, NodeRunner, RunnerContext } from "../runner.js";
+import { FailedWithLogs, type LogFiles, type NodeOutcome, type NodeRunner, type RunnerContext } from "../runner.js";
+
+/** Lines of stderr a failure's message ends with; the whole of it is kept in the store. */
+const TAIL_LINES = 5;
 
 
 /** Environment variable names for inputs: STAGECRAFT_INPUT_<NAME>. */
@@ -35,7 +39,13 @@ export const commandRunner: NodeRunner = {
     }
     // The command leads its own process group, so stopping it also stops what it started (a shell's
     // children, a launcher's workers): they would otherwise keep running, and keep its pipes open.
-    const opts = { cwd, env: { ...env, STAGECRAFT_STAGE: node.name }, detached: true, reject: false, all: false, stripFinalNewline: false } as const;
+    // Its output streams into files in the node's scratch directory, never into memory: any amount
+    // of it is kept, where a buffer would have a limit (and kill the command when it was reached).
+    const logFiles = { stdout: path.join(ctx.scratch, "stdout.log"), stderr: path.join(ctx.scratch, "stderr.log") };
+    const opts = {
+      cwd, env: { ...env, STAGECRAFT_STAGE: node.name }, detached: true, reject: false, buffer: false,
+      stdout: { file: logFiles.stdout }, stderr: { file: logFiles.stderr },
+    } as const;
     const argv = Array.isArray(p["run"]) ? (p["run"] as Canon[]).map(String) : [];
     const sub = typeof p["shell"] === "string" ? execa(p["shell"], { ...opts, shell: true }) : execa(argv[0] ?? "", argv.slice(1), opts);
     let force: NodeJS.Timeout | undefined;
@@ -54,23 +64,31 @@ export const commandRunner: NodeRunner = {
       clearTimeout(force);
       if (sub.pid !== undefined) live.delete(sub.pid);
     }
-    const stdout = String(result.stdout ?? "");
-    const stderr = String(result.stderr ?? "");
     if (result.isCanceled || ctx.signal.aborted) {
       await removeOutputs(cwd, outputs);
       throw new Error("interrupted");
     }
     if (result.failed) {
       await removeOutputs(cwd, outputs);
-      const tail = stderr.trim().split("\n").slice(-5).join("\n");
+      const tail = await stderrTail(logFiles.stderr);
       const why = result.exitCode !== undefined ? `exited with code ${result.exitCode}` : result.signal ? `was killed by ${result.signal}` : (result.originalMessage ?? "failed to start");
-      throw new Error(`command ${why}${tail ? `:\n${tail}` : ""}`);
+      throw new FailedWithLogs(`command ${why}${tail ? `:\n${tail}` : ""}`, logFiles);
     }
     const produced = [];
     for (const o of outputs) produced.push({ name: o, path: path.resolve(cwd, o) });
-    return { outputs: produced, stdout, stderr };
+    const outcome: NodeOutcome = { outputs: produced, logFiles };
+    return outcome;
   },
 };
+
+/** The last lines of a failed command's stderr; empty when it wrote nothing (or never started). */
+async function stderrTail(file: string): Promise<string> {
+  try {
+    return (await tailLines(file, TAIL_LINES)).lines.join("\n").trim();
+  } catch {
+    return "";
+  }
+}
 
 /**
  * Process groups of commands still running. A group no longer hears the terminal's Ctrl-C, so if

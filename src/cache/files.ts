@@ -144,10 +144,11 @@ export async function treeStat(p: string): Promise<{ readonly size: number; read
   return { size, newestMtimeMs };
 }
 
-/** Removes a file and returns its size, or 0 when it was already gone. */
+/** Removes a file and returns its size, or 0 when it was already gone. Anything but a file is left alone. */
 export async function removeCounting(p: string): Promise<number> {
   const s = await statIfExists(p);
-  if (!s) return 0;
+  // A directory under a store path is not ours (someone put it there): never deleted with what it holds.
+  if (!s?.isFile()) return 0;
   try {
     await unlink(p);
   } catch (e) {
@@ -168,6 +169,8 @@ export async function readJson<T>(file: string, parse: (v: unknown) => Parsed<T>
     text = await readFile(file, "utf8");
   } catch (e) {
     if (isErrno(e, "ENOENT", "ENOTDIR")) return { ok: false, reason: "missing", detail: `${path.basename(file)} does not exist` };
+    // A directory where a record should be can never be read as one: damage to report, not a crash.
+    if (isErrno(e, "EISDIR")) return { ok: false, reason: "corrupt", detail: `${path.basename(file)} is a directory` };
     throw e;
   }
   let json: unknown;
@@ -208,5 +211,56 @@ export async function copyHashing(
   } catch (e) {
     await removeQuietly(tmp);
     throw e;
+  }
+}
+
+/**
+ * The nearest of `p` and its ancestors that exists, with what it is: where a directory that cannot
+ * be created is blocked (a file in the way, or a parent that cannot be written).
+ */
+export async function nearestExisting(p: string): Promise<{ readonly path: string; readonly isDirectory: boolean }> {
+  for (let d = path.resolve(p); ; d = path.dirname(d)) {
+    const s = await statIfExists(d);
+    if (s) return { path: d, isDirectory: s.isDirectory() };
+    if (path.dirname(d) === d) return { path: d, isDirectory: true };
+  }
+}
+
+export interface Tail {
+  /** The last lines, oldest first, without their line ends. */
+  readonly lines: readonly string[];
+  /** Lines in the whole file (a last line without a line end counts). */
+  readonly total: number;
+}
+
+/**
+ * The last `n` lines of a text file of any size and how many it has, read in chunks: a log of
+ * gigabytes is counted, never held. Lines longer than `window` bytes are cut to their end.
+ */
+export async function tailLines(file: string, n: number, window = 64 * 1024): Promise<Tail> {
+  const fh = await open(file, "r");
+  try {
+    const { size } = await fh.stat();
+    const buf = Buffer.alloc(Math.min(Math.max(size, 1), 1 << 20));
+    let total = 0;
+    let lastByte = -1;
+    for (let pos = 0; pos < size; ) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) break;
+      const chunk = buf.subarray(0, bytesRead);
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) total++;
+      lastByte = chunk[bytesRead - 1]!;
+      pos += bytesRead;
+    }
+    if (size > 0 && lastByte !== 10) total++;
+    const len = Math.min(size, window);
+    const end = Buffer.alloc(len);
+    if (len > 0) await fh.read(end, 0, len, size - len);
+    const lines = end.toString("utf8").trimEnd().split("\n");
+    // A window that starts mid-line holds only the end of that line: dropped unless it is all there is.
+    if (len < size && lines.length > 1) lines.shift();
+    return { lines: size === 0 ? [] : lines.slice(-n), total };
+  } finally {
+    await fh.close();
   }
 }

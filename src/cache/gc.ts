@@ -82,6 +82,14 @@ export async function gc(store: Store, opts: GcOptions = {}): Promise<GcReport> 
 
   const refs = new Map<Digest, number>();
   for (const k of kept.values()) for (const o of k.objects) refs.set(o.digest, (refs.get(o.digest) ?? 0) + 1);
+  // A failed attempt's logs are named by its run's record, not by a manifest: they are kept as
+  // long as a result of that run would be, oldest run first when space runs short.
+  const failedLogs: Digest[] = [];
+  runs.forEach((r, i) => {
+    if (i >= keepRank) return;
+    for (const n of r.nodes) for (const d of [n.logs?.stdout, n.logs?.stderr]) if (d) failedLogs.push(d);
+  });
+  for (const d of failedLogs) refs.set(d, (refs.get(d) ?? 0) + 1);
   const objectSize = new Map<Digest, number>();
   for (const f of await store.listObjectFiles()) {
     const d = f.digest;
@@ -130,6 +138,16 @@ export async function gc(store: Store, opts: GcOptions = {}): Promise<GcReport> 
         objectSize.delete(o.digest);
         removedObjects.push(o.digest);
       }
+    }
+    for (const d of failedLogs.reverse()) {
+      if (total <= opts.maxSize) break;
+      const left = (refs.get(d) ?? 1) - 1;
+      refs.set(d, left);
+      const size = objectSize.get(d);
+      if (left > 0 || size === undefined) continue;
+      total -= await remove(() => store.deleteObject(d), size);
+      objectSize.delete(d);
+      removedObjects.push(d);
     }
   }
   return { removedManifests, removedObjects, removedTmp, removedWork, bytesFreed, bytesAfter: total };

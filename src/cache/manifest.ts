@@ -36,6 +36,13 @@ export interface RunNode {
   readonly action: NodeAction;
   readonly seconds?: number;
   readonly error?: string;
+  /** A failed attempt's logs, kept as objects: it leaves no manifest to name them. */
+  readonly logs?: AttemptLogs;
+}
+
+export interface AttemptLogs {
+  readonly stdout?: Digest;
+  readonly stderr?: Digest;
 }
 
 /** Written with status "running" when a run starts and rewritten as it goes, so a crash leaves a record saying so. */
@@ -131,6 +138,10 @@ export function parseRunRecord(v: unknown): Parsed<RunRecord> {
       return bad(`nodes[${i}] needs a node and a fingerprint`);
     }
     if (!NODE_ACTIONS.includes(n["action"] as string)) return bad(`nodes[${i}] has unknown action`);
+    const logs = n["logs"];
+    if (logs !== undefined && !(isRecord(logs) && ["stdout", "stderr"].every((k) => logs[k] === undefined || parseDigest(logs[k]) !== undefined))) {
+      return bad(`nodes[${i}] has logs that are not digests`);
+    }
   }
   return { ok: true, value: v as unknown as RunRecord };
 }

@@ -1,7 +1,7 @@
 import type { BigIntStats } from "node:fs";
 import { open, readdir, readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { ensureDir, isErrno, writeFileAtomic } from "./files.js";
+import { ensureDir, writeFileAtomic } from "./files.js";
 import { type Digest, digestJson, hashHandle, parseDigest } from "./digest.js";
 import { isRecord } from "./manifest.js";
 
@@ -153,9 +153,10 @@ async function readEntries(file: string): Promise<Map<string, Entry>> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
-  } catch (e) {
-    if (isErrno(e, "ENOENT")) return new Map();
-    throw e;
+  } catch {
+    // Missing, unreadable or not a file: the cost is re-hashing, never a wrong digest (and a save
+    // that cannot write it is not an error either).
+    return new Map();
   }
   const out = new Map<string, Entry>();
   let parsed: unknown;

@@ -88,8 +88,28 @@ export class Store {
   /** Opens the store at `root`, creating its directories. The scratch directory must share the store's filesystem, so it lives inside it. */
   static async open(root: string = DEFAULT_STORE_DIR): Promise<Store> {
     const s = new Store(root);
-    for (const d of [s.objectsDir, s.nodesDir, s.runsDir, s.tmpDir]) await ensureDir(d);
+    for (const d of s.layout()) await ensureDir(d);
     return s;
+  }
+
+  /** The store at `root` as it is, creating nothing (see store-open.ts for opening it for a command). */
+  static at(root: string): Store {
+    return new Store(root);
+  }
+
+  /** The directories a reader looks in (scratch space matters to writers alone). */
+  readLayout(): string[] {
+    return [this.objectsDir, this.nodesDir, this.runsDir];
+  }
+
+  /** The directories every store has. */
+  layout(): string[] {
+    return [this.objectsDir, this.nodesDir, this.runsDir, this.tmpDir];
+  }
+
+  /** Whether the store's root directory is there (a store opened to read may not be). */
+  async exists(): Promise<boolean> {
+    return (await statIfExists(this.root))?.isDirectory() ?? false;
   }
 
   objectPath(d: Digest): string {
@@ -191,6 +211,10 @@ export class Store {
       }
     }
     const dest = this.manifestPath(m.fingerprint);
+    // Not ours to replace: the node fails with this instead of the rename's EISDIR.
+    if ((await statIfExists(dest))?.isDirectory()) {
+      throw new Error(`cannot record the result: ${path.relative(this.root, dest)} in the cache ${this.root} is a directory (\`stagecraft cache verify\` lists it; move it away)`);
+    }
     await writeFileAtomic(this.tmpDir, dest, `${JSON.stringify(m, null, 2)}\n`, { durable: true });
   }
 
@@ -258,7 +282,15 @@ export class Store {
     for (const name of await readdirIfExists(this.runsDir)) {
       const id = name.slice(0, -".json".length);
       if (!name.endsWith(".json") || !isRunId(id)) continue;
-      const read = await readJson(path.join(this.runsDir, name), parseRunRecord);
+      let read;
+      try {
+        read = await readJson(path.join(this.runsDir, name), parseRunRecord);
+      } catch (e) {
+        // History is not worth failing a command for: a record that cannot be read (no permission)
+        // is left out like a damaged one, and verifyStore reports it.
+        out.push({ id, ok: false, detail: `${name} cannot be read (${e instanceof Error ? e.message : String(e)})` });
+        continue;
+      }
       if (!read.ok) {
         if (read.reason === "corrupt") out.push({ id, ok: false, detail: read.detail });
       } else if (read.value.id !== id) {

@@ -23,7 +23,7 @@ export const COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   fmt: ["--check", "--write"],
   plan: [...SESSION, "--json", "--yaml", "--all", "--exit-code"],
   run: [...SESSION, "--json", "--jobs", "--keep-going", "--detach", "--cancel-on-interrupt"],
-  replay: ["--cache-dir", "--backend", "--to"],
+  replay: ["--cache-dir", "--backend", "--to", "--force"],
   graph: ["--format", "--all"],
   report: ["--cache-dir", "--backend", "--out", "--to"],
   status: ["--cache-dir", "--backend", "--executor", "--json", "--all"],

@@ -1,16 +1,23 @@
 import { gc } from "../cache/gc.js";
 import { acquireLock } from "../cache/lock.js";
 import { parseSize } from "../cache/size.js";
-import { Store } from "../cache/store.js";
 import { describeProblem, verifyStore } from "../cache/verify.js";
 import { first, type Args } from "./args.js";
 import { EXIT, type CliIO } from "./io.js";
-import { cacheDir } from "./session.js";
+import { openStore } from "./session.js";
+
+const USAGE = "usage: stagecraft cache ls | verify | gc [--keep-last N] [--max-size SIZE]\n";
 
 /** `stagecraft cache ls | verify | gc [--keep-last N] [--max-size SIZE]`. */
 export async function runCache(a: Args, io: CliIO): Promise<number> {
   const verb = a.positional[0];
-  const store = await Store.open(cacheDir(a, io));
+  if (verb !== "ls" && verb !== "verify" && verb !== "gc") {
+    io.stderr(USAGE);
+    return EXIT.usage;
+  }
+  // Listing and verifying read a cache as it is, read-only or not there at all; gc removes.
+  const store = await openStore(`cache ${verb}`, a, io, verb === "gc" ? "write" : "read");
+  if (typeof store === "number") return store;
   switch (verb) {
     case "ls": {
       const fps = await store.listManifests();
@@ -29,6 +36,10 @@ export async function runCache(a: Args, io: CliIO): Promise<number> {
       return EXIT.ok;
     }
     case "verify": {
+      if (!(await store.exists())) {
+        io.stdout(`${store.root}: no cache here, nothing to verify\n`);
+        return EXIT.ok;
+      }
       const all = await verifyStore(store);
       // Scratch files a killed run left behind are debris, not damage: listed, but not a failure.
       const problems = all.filter((p) => p.kind !== "stray-tmp");
@@ -60,8 +71,5 @@ export async function runCache(a: Args, io: CliIO): Promise<number> {
       }
       return EXIT.ok;
     }
-    default:
-      io.stderr("usage: stagecraft cache ls | verify | gc [--keep-last N] [--max-size SIZE]\n");
-      return EXIT.usage;
   }
 }

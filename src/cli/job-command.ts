@@ -6,7 +6,7 @@ import type { PlannedNode } from "../plan/plan.js";
 import { first, type Args } from "./args.js";
 import { EXIT, type CliIO } from "./io.js";
 import { renderEvent } from "./run-command.js";
-import { openSession, planFor, type Session } from "./session.js";
+import { openSession, planFor, saveStats, type Session } from "./session.js";
 
 /**
  * `stagecraft job FILE NODE --cache-dir DIR`: the body of one Slurm job. Runs NODE (a stage name, or
@@ -22,7 +22,7 @@ export async function runJob(a: Args, io: CliIO, color: boolean): Promise<number
   }
   const t0 = Date.now();
   const startedAt = new Date(t0).toISOString();
-  const s = await openSession(file, a, io, color);
+  const s = await openSession(file, a, io, color, { command: "job", needs: "write" });
   if (typeof s === "number") return s;
   const id = s.ir.stages.get(nodeArg) ?? (s.ir.nodes.has(nodeArg as never) ? nodeArg : undefined);
   if (!id) {
@@ -66,7 +66,7 @@ export async function runJob(a: Args, io: CliIO, color: boolean): Promise<number
       if (line !== undefined) io.stderr(`${line}\n`);
     },
   }, (f) => s.sources.get(f));
-  await s.stats.save();
+  await saveStats(s);
   if (result.status === "interrupted") return finish(false, 130, "interrupted (the job was cancelled or timed out)", whereOf(s, pn));
   const m = await s.store.readManifest(pn.fingerprint, { verify: false });
   if (result.status === "ok" && m.ok) return finish(true, EXIT.ok);

@@ -1,12 +1,15 @@
 import path from "node:path";
-import { Store } from "../cache/store.js";
+import type { RunNode } from "../cache/manifest.js";
+import type { Store } from "../cache/store.js";
 import type { Args } from "./args.js";
+import { shownPath } from "./fs-errors.js";
 import { EXIT, type CliIO } from "./io.js";
-import { cacheDir } from "./session.js";
+import { openStore } from "./session.js";
 
 /** `stagecraft log`: past runs, newest first, and what each ran or restored. */
 export async function runLog(a: Args, io: CliIO): Promise<number> {
-  const store = await Store.open(cacheDir(a, io));
+  const store = await openStore("log", a, io, "read");
+  if (typeof store === "number") return store;
   // `log RUN_ID` shows that run (an id prefix is enough); `log` lists every run and details the newest.
   const want = a.positional[0];
   const runs = (await store.listRuns()).filter((r) => want === undefined || r.id.startsWith(want));
@@ -23,8 +26,28 @@ export async function runLog(a: Args, io: CliIO): Promise<number> {
     const secs = r.finishedAt ? ` in ${((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s` : "";
     io.stdout(`${r.id}  ${r.status.padEnd(11)} ${path.relative(process.cwd(), r.pipeline) || r.pipeline}: ${count("ran")} ran, ${count("restored")} restored, ${count("failed")} failed${secs}\n`);
     if (a.positional.length || runs.indexOf(r) === 0) {
-      for (const n of r.nodes) io.stdout(`    ${n.action.padEnd(8)} ${n.node}${n.seconds !== undefined ? ` (${n.seconds.toFixed(1)}s)` : ""}${n.error ? `: ${n.error.split("\n")[0]}` : ""}\n`);
+      for (const n of r.nodes) io.stdout(await nodeLines(n, store));
     }
   }
   return EXIT.ok;
+}
+
+const INDENT = " ".repeat(13);
+
+/**
+ * A node of a detailed run: its action, and for a failure the error's first line, the tail of its
+ * stderr the error carries, and where its full logs are kept.
+ */
+async function nodeLines(n: RunNode, store: Store): Promise<string> {
+  const [head = "", ...tail] = (n.error ?? "").split("\n");
+  // "command exited with code 3:" introduces the tail below it; alone on the line it ends in nothing.
+  const error = n.error !== undefined ? `: ${head.replace(/:\s*$/, "")}` : "";
+  const lines = [`    ${n.action.padEnd(8)} ${n.node}${n.seconds !== undefined ? ` (${n.seconds.toFixed(1)}s)` : ""}${error}`];
+  for (const t of tail) lines.push(`${INDENT}| ${t}`);
+  const logs = n.logs;
+  for (const k of ["stdout", "stderr"] as const) {
+    const d = logs?.[k];
+    if (d) lines.push(`${INDENT}${k}: ${(await store.has(d)) ? shownPath(store.objectPath(d)) : "removed by `stagecraft cache gc`"}`);
+  }
+  return `${lines.join("\n")}\n`;
 }

@@ -1,4 +1,5 @@
 import { COMMAND_OPTIONS, optionsNotFor, parseArgs } from "./args.js";
+import { describeEnvironmentError } from "./fs-errors.js";
 import { fsHost } from "./fs-host.js";
 import { EXIT, type CliIO } from "./io.js";
 
@@ -9,7 +10,9 @@ commands:
   fmt [--check|--write] FILE...  canonical layout (comments kept); --check exits 1 if a file differs
   plan FILE                      dry run: every node, cached or will run, why, and its cost
   run FILE                       run what the plan says must run; restore the rest from the cache
-  replay FILE STAGE [--to DIR]   restore a stage's outputs from the cache and show its metrics and logs
+  replay FILE STAGE [--to DIR] [--force]
+                                 restore a stage's outputs from the cache and show its metrics and logs;
+                                 a file that differs is replaced only with --force
   graph FILE [--format F]        the stage graph: ascii (default), dot, mermaid, json, svg
   report FILE [--out F]          one self-contained HTML page (default report.html): charts of every cached stage, and the graph
   status FILE                    the Slurm jobs of a pipeline: every node cached, queued, running, done or failed
@@ -96,6 +99,12 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         return EXIT.usage;
     }
   } catch (err: unknown) {
+    // No permission, a read-only or full disk: the machine's problem, told in one line.
+    const env = describeEnvironmentError(err);
+    if (env !== undefined) {
+      io.stderr(`stagecraft${argv[0] ? ` ${argv[0]}` : ""}: ${env}\n`);
+      return EXIT.errors;
+    }
     const msg = err instanceof Error ? (err.stack ?? err.message) : String(err);
     io.stderr(`stagecraft: internal error (SC9001), please report it:\n${msg}\n`);
     return EXIT.internal;

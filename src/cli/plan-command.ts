@@ -5,7 +5,7 @@ import { openPipeline, planFor } from "./session.js";
 
 /** `stagecraft plan FILE`: what would run, what is cached, why, and what it would cost. Writes nothing but the stat cache. */
 export async function runPlan(a: Args, io: CliIO, color: boolean): Promise<number> {
-  const s = await openPipeline("plan", a, io, color);
+  const s = await openPipeline("plan", a, io, color, "read");
   if (typeof s === "number") return s;
   const plan = await planFor(s, a);
   if (a.flags.has("--json")) io.stdout(renderPlanJson(plan));

@@ -30,7 +30,7 @@ export async function runReport(a: Args, io: CliIO, color: boolean): Promise<num
     io.stderr("usage: stagecraft report FILE [--to report.html]\n");
     return EXIT.usage;
   }
-  const s = await openSession(file, a, io, color);
+  const s = await openSession(file, a, io, color, { command: "report", needs: "read" });
   if (typeof s === "number") return s;
   const plan = await planFor(s, a);
   const stages = await collectStages(plan, s.store);

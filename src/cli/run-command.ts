@@ -9,7 +9,7 @@ import { renderPlan } from "../plan/render.js";
 import { first, type Args } from "./args.js";
 import { EXIT, type CliIO } from "./io.js";
 import { LiveProgress } from "./progress.js";
-import { openPipeline, planFor, type Session } from "./session.js";
+import { openPipeline, planFor, saveStats, type Session } from "./session.js";
 
 /** Plain lines for a log or CI; JSON lines for tools. */
 export function renderEvent(e: RunEvent, color: boolean): string | undefined {
@@ -52,7 +52,7 @@ export async function runRun(a: Args, io: CliIO, color: boolean): Promise<number
     io.stderr("stagecraft run: --detach and --cancel-on-interrupt go with --executor slurm\n");
     return EXIT.usage;
   }
-  const s = await openPipeline("run", a, io, color);
+  const s = await openPipeline("run", a, io, color, "write");
   if (typeof s === "number") return s;
   const signal = io.signal ?? new AbortController().signal;
   const json = a.flags.has("--json");
@@ -111,7 +111,7 @@ async function runWith(
     executor === "slurm"
       ? await runOnSlurm(s, plan, a, io, signal, emit, say)
       : await execute(plan, s.ir, s.store, { jobs, keepGoing: a.flags.has("--keep-going"), signal, cwd: s.cwd, backend: s.backend, emit }, (f) => s.sources.get(f));
-  if (executor !== "slurm") await s.stats.save();
+  if (executor !== "slurm") await saveStats(s);
   return result.status === "ok" ? EXIT.ok : result.status === "interrupted" ? 130 : EXIT.errors;
 }
 

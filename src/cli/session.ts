@@ -4,13 +4,15 @@ import { resolveBackend } from "../../runtime/backend.js";
 import { type CompiledPipeline, loadCompiled, saveCompiled } from "../cache/compiled.js";
 import { StatCache } from "../cache/stat-cache.js";
 import { DEFAULT_STORE_DIR, Store } from "../cache/store.js";
+import { openStoreFor, type StoreAccess } from "../cache/store-open.js";
 import type { Ir } from "../ir/ir.js";
 import { makePlan, planStatics, type Plan, type PlanStatics } from "../plan/plan.js";
 import type { Selection } from "../plan/select.js";
 import { BACKEND_KINDS } from "../plan/versions.js";
 import { storePlanEnv } from "../plan/store-env.js";
 import { first, type Args } from "./args.js";
-import type { CliIO } from "./io.js";
+import { describeStoreOpenError } from "./fs-errors.js";
+import { EXIT, type CliIO } from "./io.js";
 
 export interface Session {
   readonly file: string;
@@ -32,6 +34,23 @@ export function cacheDir(a: Args, io: CliIO): string {
   return first(a, "--cache-dir") ?? io.env["STAGECRAFT_CACHE_DIR"] ?? DEFAULT_STORE_DIR;
 }
 
+/**
+ * The cache as `command` needs it (see StoreAccess); when it cannot be used, prints why, naming the
+ * path, and returns the exit code.
+ */
+export async function openStore(command: string, a: Args, io: CliIO, needs: StoreAccess): Promise<Store | number> {
+  const opened = await openStoreFor(cacheDir(a, io), needs);
+  if (opened.ok) return opened.store;
+  io.stderr(`stagecraft ${command}: ${describeStoreOpenError(opened.error, command)}\n`);
+  return EXIT.errors;
+}
+
+/** What a command is, for its messages, and what it needs of the cache. */
+export interface SessionUse {
+  readonly command: string;
+  readonly needs: StoreAccess;
+}
+
 let build: Promise<string | undefined> | undefined;
 
 /**
@@ -46,7 +65,7 @@ function buildId(): Promise<string | undefined> {
 }
 
 /** Checks and lowers a pipeline file and opens the cache; on any problem, prints it and returns an exit code. */
-export async function openSession(file: string, a: Args, io: CliIO, color: boolean): Promise<Session | number> {
+export async function openSession(file: string, a: Args, io: CliIO, color: boolean, use: SessionUse): Promise<Session | number> {
   const root = cacheDir(a, io);
   const id = await buildId();
   // An unchanged pipeline skips parsing, checking and lowering (see src/cache/compiled.ts).
@@ -78,8 +97,10 @@ export async function openSession(file: string, a: Args, io: CliIO, color: boole
     io.stderr(`stagecraft: ${backend.error}\n`);
     return 1;
   }
-  const store = await Store.open(root);
-  if (id && !kept) await saveCompiled(store.root, store.tmpDir, id, file, compiled);
+  const store = await openStore(use.command, a, io, use.needs);
+  if (typeof store === "number") return store;
+  // A command that only reads does not create a cache to keep this in.
+  if (id && !kept && (await store.exists())) await saveCompiled(store.root, store.tmpDir, id, file, compiled);
   const stats = await StatCache.load(store.root);
   return { file, ir, store, stats, backend: backend.name, ...(backend.detail ? { backendDetail: backend.detail } : {}), sources, statics, cwd: path.dirname(file) };
 }
@@ -93,8 +114,21 @@ export function selection(a: Args): Selection & { backend?: string } {
 export async function planFor(s: Session, a: Args): Promise<Plan> {
   const env = storePlanEnv(s.store, s.stats, first(a, "--executor") === "slurm" ? "slurm" : "local", path.resolve(s.file));
   const plan = await makePlan(s.ir, env, { ...selection(a), backend: s.backend, ...(s.backendDetail ? { backendDetail: s.backendDetail } : {}), statics: s.statics });
-  await s.stats.save();
+  await saveStats(s);
   return plan;
+}
+
+/**
+ * Keeps the digests learnt, when there is a cache to keep them in: planning never creates one, and
+ * a cache that cannot be written (read-only, full) costs the next command the hashing, nothing more.
+ */
+export async function saveStats(s: Session): Promise<void> {
+  if (!(await s.store.exists())) return;
+  try {
+    await s.stats.save();
+  } catch {
+    // See above: an optimisation that could not be kept.
+  }
 }
 
 /** Stage names given to selection flags must exist. */
@@ -108,13 +142,13 @@ export function unknownStages(s: Session, a: Args): string[] {
  * the cache opened, and the stage names of --from/--until/--only/--force known. On any problem it has
  * printed why and returns the exit code.
  */
-export async function openPipeline(command: string, a: Args, io: CliIO, color: boolean): Promise<Session | number> {
+export async function openPipeline(command: string, a: Args, io: CliIO, color: boolean, needs: StoreAccess): Promise<Session | number> {
   const file = a.positional[0];
   if (!file) {
     io.stderr(`stagecraft ${command}: no pipeline file given\n`);
     return 64;
   }
-  const s = await openSession(file, a, io, color);
+  const s = await openSession(file, a, io, color, { command, needs });
   if (typeof s === "number") return s;
   const unknown = unknownStages(s, a);
   if (unknown.length) {

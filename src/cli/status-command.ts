@@ -35,7 +35,7 @@ export async function runStatus(a: Args, io: CliIO, color: boolean): Promise<num
     io.stderr("stagecraft status: no pipeline file given\n");
     return EXIT.usage;
   }
-  const s = await openSession(file, a, io, color);
+  const s = await openSession(file, a, io, color, { command: "status", needs: "read" });
   if (typeof s === "number") return s;
   const values = new Map(a.values);
   values.set("--executor", ["slurm"]);

@@ -72,6 +72,21 @@ describe("gc", () => {
     expect(report.removedObjects).toEqual([orphan]);
   });
 
+  it("keeps a failed attempt's logs while its run is kept, and frees them last when space runs short", async () => {
+    const { store } = await history();
+    const log = await store.putBytes("x".repeat(3000));
+    await store.writeRun({
+      version: 1, id: "20260104T000000Z-1-000004", pipeline: "p.sc", startedAt: "2026-01-04T00:00:00.000Z", status: "failed",
+      nodes: [{ node: "bad", fingerprint: "e".repeat(64), action: "failed", error: "exited with code 3", logs: { stderr: log } }],
+    });
+    expect((await gc(store)).removedObjects).toEqual([]);
+    expect((await gc(store, { keepLast: 1, dryRun: true })).removedObjects).not.toContain(log);
+    // Everything else goes first; the log, named by the newest run, only when still over.
+    const tight = await gc(store, { maxSize: 1, dryRun: true });
+    expect(tight.removedObjects.at(-1)).toBe(log);
+    expect((await gc(store, { maxSize: 5000, dryRun: true })).removedObjects).not.toContain(log);
+  });
+
   it("over maxSize drops least recently used manifests first, with their objects", async () => {
     const { store, shared, onlyA, onlyB, onlyC } = await history();
     const total = (await gc(store, { dryRun: true })).bytesAfter;

@@ -114,3 +114,14 @@ describe("stat cache: directories", () => {
     expect((await cache.digest(dir)).digest).not.toBe(first.digest);
   });
 });
+
+describe("stat cache: a file that cannot be read", () => {
+  it("loads as empty when its file is a directory, and a digest still comes back", async () => {
+    const root = await tempDir();
+    await mkdir(path.join(root, STAT_CACHE_FILE));
+    const file = path.join(root, "x");
+    await writeSettled(file, "abc");
+    const cache = await StatCache.load(root);
+    expect(await cache.digest(file)).toEqual({ digest: digestBytes("abc"), cached: false });
+  });
+});
