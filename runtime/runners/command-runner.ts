@@ -27,10 +27,18 @@ export const commandRunner: NodeRunner = {
     const cwd = path.resolve(ctx.cwd, typeof p["cwd"] === "string" ? p["cwd"] : ".");
     const outputs = Array.isArray(p["outputs"]) ? (p["outputs"] as Canon[]).map(String) : [];
     const env: Record<string, string> = Object.fromEntries(Object.entries(obj(p["env"])).map(([k, v]) => [k, String(v)]));
+    // Each input under the name the command's `inputs` write it by (a data node shared with other
+    // readers is named after the first of them, which is not this command's to depend on).
+    const written = new Map<string, string>();
+    for (const i of Array.isArray(p["inputs"]) ? p["inputs"] : []) {
+      const r = obj(i);
+      const id = r["data"] ?? r["stage"];
+      if (typeof id === "string" && typeof r["as"] === "string") written.set(id, r["as"]);
+    }
     for (const id of node.inputs) {
       const n = ctx.ir.nodes.get(id);
       const file = ctx.outputs(id as NodeId).get("data.jsonl") ?? (n?.op === "jsonl" ? path.resolve(String(obj(n.params)["path"])) : undefined);
-      if (n && file) env[envName(n.name)] = file;
+      if (n && file) env[envName(written.get(id) ?? n.name)] = file;
     }
     for (const o of outputs) {
       await removeOutput(cwd, o, true);

@@ -1,0 +1,26 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { cleanup, ranProject, rowsJsonl } from "./helpers.js";
+
+const dirs: string[] = [];
+afterAll(() => cleanup(...dirs));
+
+describe("a command's inputs", () => {
+  it("are handed over under the names the command writes, even when two datasets are one node", async () => {
+    // d1 and d2 are the same expression, so one node, named after d1; `use` reads it as d2.
+    const dir = await ranProject("cmd-inputs", {
+      "p.sc": `dataset rows = jsonl("rows.jsonl", rows: 12, fields: ["id", "q", "topic", "text"])
+dataset d1 = rows | where q >= 3
+dataset d2 = rows | where q >= 3
+stage first : command { run = ["sh", "-c", "wc -l < \\"$STAGECRAFT_INPUT_D1\\" > a.txt"]  inputs = [d1]  outputs = ["a.txt"] }
+stage use : command { run = ["sh", "-c", "wc -l < \\"$STAGECRAFT_INPUT_D2\\" > b.txt"]  inputs = [d2]  outputs = ["b.txt"] }
+`,
+      "rows.jsonl": rowsJsonl(),
+    });
+    dirs.push(dir);
+    const a = readFileSync(path.join(dir, "a.txt"), "utf8").trim();
+    expect(Number(a)).toBeGreaterThan(0);
+    expect(readFileSync(path.join(dir, "b.txt"), "utf8").trim()).toBe(a);
+  });
+});
