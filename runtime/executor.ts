@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { type AttemptLogs, type NodeManifest, type RunNode, type RunRecord, newRunId } from "../src/cache/manifest.js";
+import { type AttemptLogs, type NodeManifest, type RunNode, type RunRecord, newRunId, pipelineOf } from "../src/cache/manifest.js";
 import { type Digest, digestFile } from "../src/cache/digest.js";
 import type { Store } from "../src/cache/store.js";
 import type { Canon, Ir, IrNode, NodeId } from "../src/ir/ir.js";
@@ -49,7 +49,7 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
   const startedAt = new Date().toISOString();
   const entries = new Map<string, RunNode>();
   const record = (status: RunRecord["status"]): RunRecord => ({
-    version: 1, id: runId, pipeline: path.resolve(plan.entry), startedAt, status, nodes: [...entries.values()],
+    version: 1, id: runId, ...pipelineOf(store.root, plan.entry), startedAt, status, nodes: [...entries.values()],
     ...(status !== "running" ? { finishedAt: new Date().toISOString() } : {}),
   });
   let lastWrite = 0;
@@ -170,7 +170,7 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
         failed++;
         // A failure's logs are kept in full (the message has only their tail), named by the run record.
         const logs = err instanceof FailedWithLogs ? await keepFailedLogs(store, err.logFiles) : undefined;
-        entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "failed", error: message, ...(logs ? { logs } : {}) });
+        entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "failed", error: message, record: pn.record, ...(logs ? { logs } : {}) });
         opts.emit({ type: "node-failed", node: pn.name, op: pn.op, error: message, where: whereOf(ir, node, sourceOf) });
         if (!opts.keepGoing) stopping = true;
       }

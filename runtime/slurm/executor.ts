@@ -1,8 +1,8 @@
 import path from "node:path";
-import { newRunId, type RunNode, type RunRecord } from "../../src/cache/manifest.js";
+import { newRunId, pipelineOf, type RunNode, type RunRecord } from "../../src/cache/manifest.js";
 import type { Store } from "../../src/cache/store.js";
 import type { Ir, IrNode, NodeId } from "../../src/ir/ir.js";
-import type { Plan } from "../../src/plan/plan.js";
+import type { Plan, PlannedNode } from "../../src/plan/plan.js";
 import type { RunEvent } from "../events.js";
 import type { RunResult } from "../executor.js";
 import { logPath } from "./records.js";
@@ -52,7 +52,7 @@ export async function executeSlurm(plan: Plan, ir: Ir, store: Store, opts: Slurm
   const entries = new Map<string, RunNode>();
   const save = (status: RunRecord["status"]) =>
     store.writeRun({
-      version: 1, id: runId, pipeline: plan.entry, startedAt, status, nodes: [...entries.values()],
+      version: 1, id: runId, ...pipelineOf(store.root, plan.entry), startedAt, status, nodes: [...entries.values()],
       ...(status !== "running" ? { finishedAt: new Date().toISOString() } : {}),
     });
   const units = jobUnits(plan, ir);
@@ -65,10 +65,10 @@ export async function executeSlurm(plan: Plan, ir: Ir, store: Store, opts: Slurm
   let submitted = 0;
   let adopted = 0;
   const whereOf = (n: IrNode) => `${n.span.file}:${(opts.sourceOf(n.span.file) ?? "").slice(0, n.span.start).split("\n").length}`;
-  const fail = (name: string, fingerprint: string, op: string, error: string, where: string) => {
+  const fail = (pn: PlannedNode, error: string, where: string) => {
     failed++;
-    entries.set(name, { node: name, fingerprint, action: "failed", error });
-    opts.emit({ type: "node-failed", node: name, op, error, where });
+    entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "failed", error, record: pn.record });
+    opts.emit({ type: "node-failed", node: pn.name, op: pn.op, error, where });
   };
 
   for (const pn of plan.nodes.filter((n) => n.status === "cached")) {
@@ -119,7 +119,7 @@ export async function executeSlurm(plan: Plan, ir: Ir, store: Store, opts: Slurm
     const r = await submitUnit(opts.slurm, store, opts.job, unit, parents);
     if (!r.ok) {
       done.set(pn.id, "failed");
-      fail(pn.name, pn.fingerprint, pn.op, `sbatch refused the job: ${r.error}`, whereOf(ir.nodes.get(pn.id)!));
+      fail(pn, `sbatch refused the job: ${r.error}`, whereOf(ir.nodes.get(pn.id)!));
       continue;
     }
     submitted++;
@@ -154,7 +154,7 @@ export async function executeSlurm(plan: Plan, ir: Ir, store: Store, opts: Slurm
       } else {
         const rec = end.record;
         const where = rec?.where && rec.node !== pn.name ? relativeWhere(rec.where, opts.job.dir) : whereOf(ir.nodes.get(pn.id)!);
-        fail(pn.name, pn.fingerprint, pn.op, `${end.error} (Slurm job ${t.jobId}; log ${t.log})`, where);
+        fail(pn, `${end.error} (Slurm job ${t.jobId}; log ${t.log})`, where);
         // Slurm cancels the jobs that depend on this one (--kill-on-invalid-dep); say so now, as a local run would.
         for (const d of downstream(pn.id)) skip(d, `upstream ${pn.name} did not finish`);
         if (!opts.keepGoing && !stopping) {

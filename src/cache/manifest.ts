@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { type Digest, parseDigest } from "./digest.js";
 
 /** What the store keeps for one executed node: its outputs, logs and the record its fingerprint hashes. */
@@ -38,6 +39,8 @@ export interface RunNode {
   readonly error?: string;
   /** A failed attempt's logs, kept as objects: it leaves no manifest to name them. */
   readonly logs?: AttemptLogs;
+  /** A failed attempt's fingerprint record, so the next plan can say what changed since. */
+  readonly record?: unknown;
 }
 
 export interface AttemptLogs {
@@ -45,11 +48,26 @@ export interface AttemptLogs {
   readonly stderr?: Digest;
 }
 
+/** How a run record names its pipeline file (see RunRecord.pipeline and pipelineInCache). */
+export function pipelineOf(storeRoot: string, entry: string): Pick<RunRecord, "pipeline" | "pipelineInCache"> {
+  const pipeline = path.resolve(entry);
+  const inCache = path.relative(path.resolve(storeRoot), pipeline);
+  // Only a pipeline under the directory that holds the cache (as .stagecraft beside it is): a
+  // shared cache elsewhere keys on the absolute path alone.
+  const beside = inCache.startsWith("../") && !inCache.startsWith("../../");
+  return beside ? { pipeline, pipelineInCache: inCache } : { pipeline };
+}
+
 /** Written with status "running" when a run starts and rewritten as it goes, so a crash leaves a record saying so. */
 export interface RunRecord {
   readonly version: 1;
   readonly id: string;
   readonly pipeline: string;
+  /**
+   * The pipeline file relative to the cache's root, when the cache sits beside it: a project moved
+   * with its cache (or reached by another path) still finds its history.
+   */
+  readonly pipelineInCache?: string;
   readonly startedAt: string;
   readonly finishedAt?: string;
   readonly status: RunStatus;

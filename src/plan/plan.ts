@@ -25,8 +25,14 @@ export interface PlanEnv {
 }
 
 export type Lookup = { readonly ok: true } | { readonly ok: false; readonly reason: "missing" | "object-missing" | "corrupt"; readonly detail: string };
-/** A node's last result (its record, unless that manifest is gone), or the run it last failed in. */
-export type Previous = { readonly fingerprint: string; readonly record?: FingerprintRecord } | { readonly failedIn: string; readonly error: string } | undefined;
+/**
+ * A node's last result (its record, unless that manifest is gone), or the run it last failed in
+ * (with what it was attempted with, when the run recorded it).
+ */
+export type Previous =
+  | { readonly fingerprint: string; readonly record?: FingerprintRecord }
+  | { readonly failedIn: string; readonly error: string; readonly fingerprint?: string; readonly record?: FingerprintRecord }
+  | undefined;
 
 export interface PlannedNode {
   readonly id: NodeId;
@@ -253,20 +259,28 @@ function decide(
   else if (found.reason === "corrupt") reasons = [`cache entry corrupt: ${found.detail}`];
   else {
     if (!prev) reasons = ["never run"];
-    else if ("failedIn" in prev) reasons = [`failed in run ${prev.failedIn}${prev.error ? `: ${prev.error}` : ""}`];
+    else if ("failedIn" in prev) {
+      const failed = `failed in run ${prev.failedIn}${prev.error ? `: ${prev.error}` : ""}`;
+      // What changed since the failure comes first: it is what may make this attempt succeed.
+      if (prev.fingerprint === undefined || prev.fingerprint === fingerprint) reasons = [failed];
+      else if (prev.record) reasons = [...explainChange(prev.record, record, rerunning, sourceFileOf(node, ir)), `last ${failed}`];
+      else reasons = [`changed since it ${failed}`];
+    }
     else if (prev.fingerprint === fingerprint) reasons = ["result missing from cache"];
     // Run before, but that result's manifest is gone (cache gc, or removed by hand): what it was
     // made from cannot be compared with.
     else if (!prev.record) reasons = ["changed since its last run, whose result is no longer in the cache"];
-    else {
-      const sourceFile = (name: string) => {
-        const src = node.inputs.map((i) => ir.nodes.get(i)).find((n) => n?.name === name);
-        const file = src?.op === "jsonl" ? (src.params as Record<string, Canon>)["path"] : undefined;
-        return typeof file === "string" ? file : undefined;
-      };
-      reasons = explainChange(prev.record, record, rerunning, sourceFile);
-    }
+    else reasons = explainChange(prev.record, record, rerunning, sourceFileOf(node, ir));
   }
   if (!selected.has(node.id)) return { st: "skipped", reasons: [`outside the selection (would run: ${reasons[0]})`] };
   return { st: "run", reasons };
+}
+
+/** The file behind an input of `node` that is a data source read in place, by the input's name. */
+function sourceFileOf(node: IrNode, ir: Ir): (name: string) => string | undefined {
+  return (name) => {
+    const src = node.inputs.map((i) => ir.nodes.get(i)).find((n) => n?.name === name);
+    const file = src?.op === "jsonl" ? (src.params as Record<string, Canon>)["path"] : undefined;
+    return typeof file === "string" ? file : undefined;
+  };
 }

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { pipelineOf } from "../cache/manifest.js";
 import type { Store } from "../cache/store.js";
 import type { StatCache } from "../cache/stat-cache.js";
 import type { FingerprintRecord } from "./fingerprint.js";
@@ -37,13 +38,18 @@ export function storePlanEnv(store: Store, stats: StatCache, executor: "local" |
       // The newest run of this pipeline that produced, restored or failed a node says what to
       // compare with (a shared cache holds other pipelines' runs, whose stage names may collide).
       if (nodes.length === 0) return [];
-      const latest = new Map<string, { fingerprint: string } | { failedIn: string; error: string }>();
+      const latest = new Map<string, { fingerprint: string } | { failedIn: string; error: string; fingerprint: string; record?: FingerprintRecord }>();
+      const here = pipeline === undefined ? undefined : pipelineOf(store.root, pipeline).pipelineInCache;
       for (const run of await store.listRuns()) {
-        if (pipeline !== undefined && path.resolve(run.pipeline) !== pipeline) continue;
+        const same = pipeline === undefined || path.resolve(run.pipeline) === pipeline || (here !== undefined && run.pipelineInCache === here);
+        if (!same) continue;
         for (const n of run.nodes) {
           if (latest.has(n.node)) continue;
           if (n.action === "ran" || n.action === "restored") latest.set(n.node, { fingerprint: n.fingerprint });
-          else if (n.action === "failed") latest.set(n.node, { failedIn: run.id, error: ((n.error ?? "").split("\n")[0] ?? "").replace(/:$/, "") });
+          else if (n.action === "failed") {
+            const error = ((n.error ?? "").split("\n")[0] ?? "").replace(/:$/, "");
+            latest.set(n.node, { failedIn: run.id, error, fingerprint: n.fingerprint, ...(n.record ? { record: n.record as FingerprintRecord } : {}) });
+          }
         }
       }
       // Only a node with an earlier result has a manifest to read; the rest are answered at once.

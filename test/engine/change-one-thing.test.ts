@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { resolveBackend } from "../../runtime/backend.js";
@@ -232,6 +232,26 @@ describe("change one thing at a time", () => {
     // Changed as well: what changed cannot be told without the old record, and the reason says so.
     edit(dir, "p.sc", 'param greeting = "hi"', 'param greeting = "hello"');
     expect(statuses(await planJson(dir, "p.sc"))["count"]).toEqual(["run", "changed since its last run, whose result is no longer in the cache"]);
+  });
+
+  it("a stage that failed, then its script was fixed: the fix comes first, then the failure", async () => {
+    const { dir } = await project();
+    writeFileSync(path.join(dir, "scripts/count.sh"), "echo broken >&2; exit 3\n");
+    expect((await sc(dir, ["run", "p.sc"])).code).toBe(1);
+    const failed = statuses(await planJson(dir, "p.sc"))["count"]!;
+    expect(failed).toEqual(["run", expect.stringMatching(/^failed in run \S+: command exited with code 3$/)]);
+    writeFileSync(path.join(dir, "scripts/count.sh"), "wc -l < \"$STAGECRAFT_INPUT_GOOD\" > \"$1\"\n");
+    const fixed = statuses(await planJson(dir, "p.sc"))["count"]!;
+    expect(fixed).toEqual(["run", "input scripts/count.sh changed", `last ${failed[1]}`]);
+  });
+
+  it("a project moved with its cache keeps its history: a change reads as the change, not 'never run'", async () => {
+    const { dir } = await project();
+    const moved = `${dir}-moved`;
+    dirs.push(moved);
+    renameSync(dir, moved);
+    edit(moved, "p.sc", 'param greeting = "hi"', 'param greeting = "hello"');
+    expect(statuses(await planJson(moved, "p.sc"))["count"]).toEqual(["run", 'env.GREETING: "hi" → "hello"']);
   });
 
   it("a deleted data file blocks what reads it, with the file named", async () => {
