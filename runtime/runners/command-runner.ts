@@ -104,7 +104,9 @@ async function stderrTail(file: string): Promise<string> {
  */
 const live = new Set<number>();
 process.on("exit", () => {
-  for (const pid of live) killGroup(pid, "SIGTERM");
+  // SIGKILL: a command that ignores SIGTERM (a second Ctrl-C comes when the first was not enough)
+  // must not outlive us and write into a later run's outputs.
+  for (const pid of live) killGroup(pid, "SIGKILL");
 });
 
 /** Signals a process group; it may be gone already. */

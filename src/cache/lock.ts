@@ -30,6 +30,9 @@ export type { LockInfo } from "./lock-file.js";
 export const LOCK_FILE = "lock.json";
 const TAKEOVER_FILE = "lock.json.takeover";
 
+/** How old a lock's heartbeat may be before the lock counts as left behind. */
+export const STALE_LOCK_MS = 10_000;
+
 export type TakeoverReason = "dead-pid" | "stale-heartbeat" | "unreadable";
 
 export interface Takeover {
@@ -67,7 +70,7 @@ export type LockResult =
   | { readonly ok: false; readonly error: { readonly reason: "held" | "aborted"; readonly holder: LockInfo | undefined } };
 
 export async function acquireLock(root: string, opts: LockOptions = {}): Promise<LockResult> {
-  const { heartbeatMs = 2000, staleMs = 10_000, wait = true, pollMs = 200 } = opts;
+  const { heartbeatMs = 2000, staleMs = STALE_LOCK_MS, wait = true, pollMs = 200 } = opts;
   const dir = path.resolve(root);
   const file = path.join(dir, LOCK_FILE);
   const scratch = path.join(dir, "tmp");

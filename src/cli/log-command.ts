@@ -1,4 +1,7 @@
+import { hostname } from "node:os";
 import path from "node:path";
+import { readLockHolder, STALE_LOCK_MS } from "../cache/lock.js";
+import { pidAlive } from "../cache/lock-file.js";
 import type { RunNode } from "../cache/manifest.js";
 import type { Store } from "../cache/store.js";
 import type { Args } from "./args.js";
@@ -21,10 +24,14 @@ export async function runLog(a: Args, io: CliIO): Promise<number> {
     io.stdout("no runs recorded in this cache\n");
     return EXIT.ok;
   }
+  const live = await liveRun(store);
   for (const r of runs) {
     const count = (k: string) => r.nodes.filter((n) => n.action === k).length;
     const secs = r.finishedAt ? ` in ${((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s` : "";
-    io.stdout(`${r.id}  ${r.status.padEnd(11)} ${path.relative(process.cwd(), r.pipeline) || r.pipeline}: ${count("ran")} ran, ${count("restored")} restored, ${count("failed")} failed${secs}\n`);
+    // A record still saying "running" whose run no longer holds the cache's lock was cut short
+    // (killed, or a second Ctrl-C) before it could say so.
+    const status = r.status === "running" && r.id !== live ? "unfinished" : r.status;
+    io.stdout(`${r.id}  ${status.padEnd(11)} ${path.relative(process.cwd(), r.pipeline) || r.pipeline}: ${count("ran")} ran, ${count("restored")} restored, ${count("failed")} failed${secs}\n`);
     if (a.positional.length || runs.indexOf(r) === 0) {
       for (const n of r.nodes) io.stdout(await nodeLines(n, store));
     }
@@ -50,4 +57,14 @@ async function nodeLines(n: RunNode, store: Store): Promise<string> {
     if (d) lines.push(`${INDENT}${k}: ${(await store.has(d)) ? shownPath(store.objectPath(d)) : "removed by `stagecraft cache gc`"}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** The id of the run holding the cache's lock, when its holder is alive (its heartbeat is recent). */
+async function liveRun(store: Store): Promise<string | undefined> {
+  const holder = await readLockHolder(store.root);
+  if (!holder || Date.now() - Date.parse(holder.heartbeatAt) > STALE_LOCK_MS) return undefined;
+  // On this machine, a dead holder is gone at once, whatever its last heartbeat.
+  if (holder.host === hostname() && !pidAlive(holder.pid)) return undefined;
+  // Run ids are `<time>-<pid>-<random>`, and the lock names the pid that holds it.
+  return (await store.listRuns()).find((r) => r.status === "running" && r.id.split("-")[1] === String(holder.pid))?.id;
 }

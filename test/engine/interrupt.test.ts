@@ -129,3 +129,35 @@ rl.on("close", () => setTimeout(() => rows.forEach(() => process.stdout.write('{
     expect(record!.status).toBe("interrupted");
   });
 });
+
+describe("a second Ctrl-C", () => {
+  it("exits at once and takes a command that ignores SIGTERM with it; log says the run ended unfinished", async () => {
+    const dir = tempDir("interrupt-twice");
+    dirs.push(dir);
+    writeTree(dir, {
+      "p.sc": `stage stubborn : command {
+  run = ["sh", "-c", "trap '' TERM INT; echo $$ > sh.pid; echo started > out.txt; sleep 3; echo finished >> out.txt"]
+  outputs = ["out.txt"]
+}
+`,
+    });
+    const run = spawnCli(dir, ["run", "p.sc"]);
+    await run.waitFor(/▶ stubborn \(command\)/);
+    for (let i = 0; i < 200 && !existsSync(path.join(dir, "sh.pid")); i++) await sleep(25);
+    await sleep(50);
+    const shPid = Number(readFileSync(path.join(dir, "sh.pid"), "utf8"));
+    run.child.kill("SIGINT");
+    await sleep(200);
+    run.child.kill("SIGINT");
+    const r = await run.done;
+    expect(r.code).toBe(130);
+    expect(await gone(shPid)).toBe(true);
+    // The command never got to write again after stagecraft was gone.
+    await sleep(3500);
+    expect(readFileSync(path.join(dir, "out.txt"), "utf8")).not.toContain("finished");
+    // The run could not record its end; log sees that its process is gone.
+    const log = await sc(dir, ["log"]);
+    expect(log.stdout).toMatch(/ unfinished /);
+    expect(log.stdout).not.toMatch(/ running /);
+  }, 20_000);
+});
