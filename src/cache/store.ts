@@ -123,12 +123,15 @@ export class Store {
   }
 
   /**
-   * Whether an object is present and of the expected size. A present object of the wrong size is
-   * damaged, and a put replaces it: that is how a rerun repairs a cache.
+   * Whether an object is present with the bytes its name says. A present object that is damaged
+   * (a wrong size, or the right size and other bytes) is replaced by a put: that is how a rerun
+   * repairs a cache, and why a rerun's output is never handed on as a damaged copy. The size is
+   * checked first, so a missing or truncated object costs no read.
    */
   private async intact(d: Digest, size: number): Promise<boolean> {
     const st = await statIfExists(this.objectPath(d));
-    return st?.isFile() === true && st.size === size;
+    if (st?.isFile() !== true || st.size !== size) return false;
+    return size === 0 || (await this.verifyObject(d)).ok;
   }
 
   async putBytes(buf: Uint8Array | string): Promise<Digest> {

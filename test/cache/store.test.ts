@@ -77,6 +77,22 @@ describe("objects", () => {
     expect(await store.verifyObject(d)).toMatchObject({ ok: false, reason: "missing" });
   });
 
+  it("a put of bytes whose object is damaged, even at the same size, replaces it", async () => {
+    const store = await Store.open(await tempDir());
+    const src = path.join(store.root, "..", "model.bin");
+    await writeFile(src, "weights");
+    const d = await store.putFile(src);
+    const obj = store.objectPath(d);
+    await chmod(obj, 0o644);
+    await writeFile(obj, "WEIGHTS"); // same size, other bytes
+    expect(await store.putFile(src)).toBe(d);
+    expect(await readFile(obj, "utf8")).toBe("weights");
+    await chmod(obj, 0o644);
+    await writeFile(obj, "Weights");
+    expect(await store.putBytes("weights")).toBe(d);
+    expect((await store.verifyObject(d)).ok).toBe(true);
+  });
+
   it("rejects strings that are not digests as paths", async () => {
     const store = await Store.open(await tempDir());
     expect(() => store.objectPath("sha256:../../etc/passwd" as Digest)).toThrow(TypeError);
