@@ -5,9 +5,10 @@ import { type CompiledPipeline, loadCompiled, saveCompiled } from "../cache/comp
 import { StatCache } from "../cache/stat-cache.js";
 import { DEFAULT_STORE_DIR, Store } from "../cache/store.js";
 import { openStoreFor, type StoreAccess } from "../cache/store-open.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 import type { Ir } from "../ir/ir.js";
 import { makePlan, planStatics, type Plan, type PlanStatics } from "../plan/plan.js";
-import type { Selection } from "../plan/select.js";
+import { select, type Selection } from "../plan/select.js";
 import { BACKEND_KINDS } from "../plan/versions.js";
 import { storePlanEnv } from "../plan/store-env.js";
 import { first, type Args } from "./args.js";
@@ -152,8 +153,25 @@ export async function openPipeline(command: string, a: Args, io: CliIO, color: b
   if (typeof s === "number") return s;
   const unknown = unknownStages(s, a);
   if (unknown.length) {
-    io.stderr(`stagecraft ${command}: no stage named ${unknown.map((u) => `'${u}'`).join(", ")}\n`);
+    for (const u of unknown) io.stderr(`stagecraft ${command}: ${whyNoStage(s, u)}\n`);
     return 64;
   }
+  const sel = selection(a);
+  const given = [sel.from, sel.until, sel.only].some((l) => l?.length);
+  if (given && ![...select(s.ir, sel)].some((id) => s.ir.nodes.get(id)?.kind === "stage")) {
+    io.stderr(`stagecraft ${command}: note: ${selectionText(a)} selects no stage, so nothing can run\n`);
+  }
   return s;
+}
+
+/** Why a selection flag's name is not a stage, with what it may have meant. */
+function whyNoStage(s: Session, name: string): string {
+  const data = [...s.ir.nodes.values()].find((n) => n.kind === "data" && n.name === name);
+  if (data) return `'${name}' is a dataset, not a stage: --from, --until, --only and --force name stages (the datasets a selected stage reads are selected with it)`;
+  const hint = didYouMean(name, s.ir.stages.keys());
+  return `no stage named '${name}'${hint ? ` (${hint})` : ""}`;
+}
+
+function selectionText(a: Args): string {
+  return ["--from", "--until", "--only"].flatMap((k) => (a.values.get(k) ?? []).map((v) => `${k} ${v}`)).join(" ");
 }

@@ -266,6 +266,18 @@ describe("partial runs and --exit-code", () => {
       expect(r.code, flag).toBe(64);
       expect(r.stderr).toContain("no stage named 'nope'");
     }
+    // A near miss is suggested; a dataset's name says why it cannot be selected.
+    expect((await sc(dir, ["plan", "p.sc", "--force=trian"])).stderr).toBe("stagecraft plan: no stage named 'trian' (did you mean 'train'?)\n");
+    const data = await sc(dir, ["plan", "p.sc", "--only=good"]);
+    expect(data.code).toBe(64);
+    expect(data.stderr).toMatch(/^stagecraft plan: 'good' is a dataset, not a stage/);
+  });
+
+  it("a selection that holds no stage says so", async () => {
+    const dir = project();
+    const r = await sc(dir, ["plan", "p.sc", "--from", "evaluate", "--until", "prep"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("stagecraft plan: note: --from evaluate --until prep selects no stage, so nothing can run\n");
   });
 
   it("--exit-code: 2 while anything would run, 0 once nothing would, 1 when something is blocked", async () => {
