@@ -100,8 +100,9 @@ export async function openSession(file: string, a: Args, io: CliIO, color: boole
   }
   const store = await openStore(use.command, a, io, use.needs);
   if (typeof store === "number") return store;
-  // A command that only reads does not create a cache to keep this in.
-  if (id && !kept && (await store.exists())) await saveCompiled(store.root, store.tmpDir, id, file, compiled);
+  // Kept where it can be (a plan creates the cache to keep it in, as a run would); a cache that
+  // cannot be written costs the next command the time, nothing more.
+  if (id && !kept) await saveCompiled(store.root, store.tmpDir, id, file, compiled);
   const stats = await StatCache.load(store.root);
   return { file, ir, store, stats, backend: backend.name, ...(backend.detail ? { backendDetail: backend.detail } : {}), sources, statics, cwd: path.dirname(file) };
 }
@@ -120,11 +121,10 @@ export async function planFor(s: Session, a: Args): Promise<Plan> {
 }
 
 /**
- * Keeps the digests learnt, when there is a cache to keep them in: planning never creates one, and
- * a cache that cannot be written (read-only, full) costs the next command the hashing, nothing more.
+ * Keeps the digests learnt; a cache that cannot be written (read-only, full) costs the next command
+ * the hashing, nothing more.
  */
 export async function saveStats(s: Session): Promise<void> {
-  if (!(await s.store.exists())) return;
   try {
     await s.stats.save();
   } catch {
