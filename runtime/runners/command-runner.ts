@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { lstat, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
@@ -79,7 +80,7 @@ export const commandRunner: NodeRunner = {
     if (result.failed) {
       await removeOutputs(cwd, outputs);
       const tail = await stderrTail(logFiles.stderr);
-      const why = result.exitCode !== undefined ? `exited with code ${result.exitCode}` : result.signal ? `was killed by ${result.signal}` : (result.originalMessage ?? "failed to start");
+      const why = result.exitCode !== undefined ? `exited with code ${result.exitCode}` : result.signal ? `was killed by ${result.signal}` : startFailure(result, argv[0] ?? "", cwd);
       throw new FailedWithLogs(`command ${why}${tail ? `:\n${tail}` : ""}`, logFiles);
     }
     const produced = [];
@@ -136,4 +137,14 @@ async function removeOutput(cwd: string, o: string, strict: boolean): Promise<vo
     return;
   }
   await rm(p, { force: true });
+}
+
+/** Why a command did not start, in words: a program not found, or not runnable, rather than "spawn x ENOENT". */
+function startFailure(r: { readonly code?: string; readonly originalMessage?: string }, program: string, cwd: string): string {
+  if (r.code === "ENOENT" && !existsSync(cwd)) return `could not start: its working directory ${cwd} does not exist`;
+  if (r.code === "ENOENT") {
+    return program.includes("/") ? `could not start: '${program}' does not exist (looked for from ${cwd})` : `could not start: no program '${program}' on PATH`;
+  }
+  if (r.code === "EACCES") return `could not start: '${program}' is not executable`;
+  return `could not start: ${r.originalMessage ?? "unknown error"}`;
 }

@@ -33,6 +33,19 @@ export const COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
 };
 const EVERYWHERE = new Set(["--color", "--no-color", "--help", "-h"]);
 
+/** The words each command takes besides options, for the message when more are given. */
+const POSITIONALS: Readonly<Record<string, readonly string[]>> = {
+  plan: ["FILE"], run: ["FILE"], replay: ["FILE", "STAGE"], graph: ["FILE"], report: ["FILE"],
+  status: ["FILE"], job: ["FILE", "NODE"], log: ["RUN"], cache: ["ls|verify|gc"],
+};
+
+/** Words given past those `command` takes (check and fmt take any number of files). */
+export function extraWords(command: string, a: Args): { readonly extra: readonly string[]; readonly takes: string } | undefined {
+  const takes = POSITIONALS[command];
+  if (!takes || a.positional.length <= takes.length) return undefined;
+  return { extra: a.positional.slice(takes.length), takes: takes.join(" ") };
+}
+
 /** Options given that `command` does not read: an error rather than silently ignored. */
 export function optionsNotFor(command: string, a: Args): string[] {
   const allowed = COMMAND_OPTIONS[command];
@@ -47,7 +60,12 @@ export function parseArgs(argv: readonly string[]): Args {
   const flags = new Set<string>();
   const values = new Map<string, string[]>();
   const errors: string[] = [];
-  const add = (k: string, v: string) => values.set(k === "-j" ? "--jobs" : k, [...(values.get(k === "-j" ? "--jobs" : k) ?? []), ...v.split(",").filter(Boolean)]);
+  const add = (k: string, v: string) => {
+    const parts = v.split(",").filter(Boolean);
+    // An empty value (--max-size "") is a mistake, not "no limit".
+    if (parts.length === 0) errors.push(`${k} needs a value`);
+    values.set(k === "-j" ? "--jobs" : k, [...(values.get(k === "-j" ? "--jobs" : k) ?? []), ...parts]);
+  };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     if (!a.startsWith("-") || a === "-") {

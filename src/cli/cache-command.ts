@@ -15,6 +15,19 @@ export async function runCache(a: Args, io: CliIO): Promise<number> {
     io.stderr(USAGE);
     return EXIT.usage;
   }
+  // gc's limits are checked before the cache is opened (for writing, which may create it).
+  const keep = first(a, "--keep-last");
+  const max = first(a, "--max-size");
+  const size = max !== undefined ? parseSize(max) : undefined;
+  if (size && !size.ok) {
+    io.stderr(`stagecraft cache gc: ${size.error}\n`);
+    return EXIT.usage;
+  }
+  // Digits only: Number() would also take 0x2, 1e1 and the empty string.
+  if (keep !== undefined && !/^\d{1,9}$/.test(keep)) {
+    io.stderr("stagecraft cache gc: --keep-last takes a whole number\n");
+    return EXIT.usage;
+  }
   // Listing and verifying read a cache as it is, read-only or not there at all; gc removes.
   const store = await openStore(`cache ${verb}`, a, io, verb === "gc" ? "write" : "read");
   if (typeof store === "number") return store;
@@ -48,17 +61,6 @@ export async function runCache(a: Args, io: CliIO): Promise<number> {
       return problems.length ? EXIT.errors : EXIT.ok;
     }
     case "gc": {
-      const keep = first(a, "--keep-last");
-      const max = first(a, "--max-size");
-      const size = max !== undefined ? parseSize(max) : undefined;
-      if (size && !size.ok) {
-        io.stderr(`stagecraft cache gc: ${size.error}\n`);
-        return EXIT.usage;
-      }
-      if (keep !== undefined && !(Number.isInteger(Number(keep)) && Number(keep) >= 0)) {
-        io.stderr("stagecraft cache gc: --keep-last takes a whole number\n");
-        return EXIT.usage;
-      }
       // gc decides what is unreferenced: no run may commit meanwhile.
       const lock = await acquireLock(store.root, { ...(io.signal ? { signal: io.signal } : {}) });
       if (!lock.ok) return 130;

@@ -1,4 +1,4 @@
-import { COMMAND_OPTIONS, optionsNotFor, parseArgs } from "./args.js";
+import { COMMAND_OPTIONS, extraWords, optionsNotFor, parseArgs } from "./args.js";
 import { describeEnvironmentError } from "./fs-errors.js";
 import { fsHost } from "./fs-host.js";
 import { EXIT, type CliIO } from "./io.js";
@@ -53,6 +53,11 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     if (stray.length) {
       const own = COMMAND_OPTIONS[a.command] ?? [];
       io.stderr(`stagecraft ${a.command}: ${stray.join(", ")} ${stray.length > 1 ? "are not options" : "is not an option"} of ${a.command}${own.length ? ` (its options: ${own.join(", ")})` : ""}\n`);
+      return EXIT.usage;
+    }
+    const extra = extraWords(a.command, a);
+    if (extra) {
+      io.stderr(`stagecraft ${a.command}: unexpected ${extra.extra.map((w) => `'${w}'`).join(", ")} (usage: stagecraft ${a.command} ${extra.takes})\n`);
       return EXIT.usage;
     }
     const color = a.flags.has("--color") || (!a.flags.has("--no-color") && io.isTTY && !io.env["NO_COLOR"]);

@@ -1,0 +1,24 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { cleanup, sc, tempDir, writeTree } from "./helpers.js";
+
+const dirs: string[] = [];
+afterAll(() => cleanup(...dirs));
+
+async function runOne(stage: string): Promise<string> {
+  const dir = tempDir("start");
+  dirs.push(dir);
+  writeTree(dir, { "p.sc": `${stage}\n` });
+  const r = await sc(dir, ["run", "p.sc"]);
+  expect(r.code).toBe(1);
+  return r.stderr;
+}
+
+describe("a command that cannot start says why in words", () => {
+  it("a program that is not on PATH", async () => {
+    expect(await runOne(`stage a : command { run = ["no-such-program-xyz", "x"]  outputs = ["o.txt"] }`)).toMatch(/could not start: no program 'no-such-program-xyz' on PATH/);
+  });
+
+  it("a path to a program that does not exist", async () => {
+    expect(await runOne(`stage a : command { run = ["./bin/missing.sh"]  outputs = ["o.txt"] }`)).toMatch(/could not start: '\.\/bin\/missing\.sh' does not exist/);
+  });
+});
