@@ -2,25 +2,14 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BIN, cleanup, rowsJsonl, sc, tempDir, writeTree } from "./helpers.js";
+import { BIN, cleanup, countRowsPipeline, rowsJsonl, sc, tempDir, writeTree } from "./helpers.js";
 
 /**
  * A cache directory that cannot be used as one: a file where it should be, a read-only one, one
  * that is not there. Every command says what is wrong with which path, in one line, or works.
  */
 
-const PIPELINE = `pipeline cachedir {
-  seed = 1
-}
-
-dataset rows = jsonl("data/rows.jsonl", rows: 12, fields: ["id", "q", "topic", "text"])
-
-stage count : command {
-  run = ["sh", "-c", "wc -l < \\"$STAGECRAFT_INPUT_ROWS\\" > out/n.txt"]
-  inputs = [rows]
-  outputs = ["out/n.txt"]
-}
-`;
+const PIPELINE = countRowsPipeline("cachedir");
 
 /** chmod does not stop root from writing: where the tests run as root, the refusals cannot be seen. */
 const ROOT_USER = process.getuid?.() === 0;

@@ -53,6 +53,22 @@ export async function sc(dir: string, args: readonly string[], env: Record<strin
   }
 }
 
+/** A pipeline of one command that counts the rows of data/rows.jsonl (see rowsJsonl) into out/n.txt. */
+export function countRowsPipeline(name: string): string {
+  return `pipeline ${name} {
+  seed = 1
+}
+
+dataset rows = jsonl("data/rows.jsonl", rows: 12, fields: ["id", "q", "topic", "text"])
+
+stage count : command {
+  run = ["sh", "-c", "wc -l < \\"$STAGECRAFT_INPUT_ROWS\\" > out/n.txt"]
+  inputs = [rows]
+  outputs = ["out/n.txt"]
+}
+`;
+}
+
 /**
  * A fresh project holding `files` (the pipeline is `p.sc`), run once; fails with run's messages when
  * that run does. The caller removes the directory (see `cleanup`).

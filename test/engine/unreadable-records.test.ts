@@ -1,22 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cleanup, ranProject, rowsJsonl, sc } from "./helpers.js";
+import { cleanup, countRowsPipeline, ranProject, rowsJsonl, sc } from "./helpers.js";
 
 /** What stands in the cache's record directories is read as data: something unreadable is skipped and reported, never a crash. */
 
-const PIPELINE = `pipeline records {
-  seed = 1
-}
-
-dataset rows = jsonl("data/rows.jsonl", rows: 12, fields: ["id", "q", "topic", "text"])
-
-stage count : command {
-  run = ["sh", "-c", "wc -l < \\"$STAGECRAFT_INPUT_ROWS\\" > out/n.txt"]
-  inputs = [rows]
-  outputs = ["out/n.txt"]
-}
-`;
+const PIPELINE = countRowsPipeline("records");
 
 const dirs: string[] = [];
 afterAll(() => cleanup(...dirs));
