@@ -207,6 +207,16 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
     await Promise.race(running.values());
   }
   await Promise.allSettled(running.values());
+  // Stopped at a failure (no --keep-going): what never started is said, and recorded, as skipped.
+  if (stopping && !opts.signal.aborted) {
+    for (const [id, pn] of pending) {
+      const bad = depsOf(id).map((d) => ir.nodes.get(d)!).find((d) => done.get(d.id) === "failed" || done.get(d.id) === "unavailable");
+      done.set(id, "unavailable");
+      const reason = bad ? `upstream ${bad.name} did not finish` : "not started: the run stopped at a failure (--keep-going runs what does not depend on it)";
+      opts.emit({ type: "node-skipped", node: pn.name, reason });
+      entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "skipped" });
+    }
+  }
   const status = opts.signal.aborted ? "interrupted" : failed > 0 || (pending.size > 0 && stopping) ? "failed" : "ok";
   await saveRecord(status, true);
   opts.emit({ type: "finish", runId, status, ran, restored, failed, seconds: (Date.now() - started) / 1000 });

@@ -320,7 +320,11 @@ describe("a failing command stage", () => {
     expect(existsSync(path.join(dir, "out/broken.txt"))).toBe(false);
     const [record] = JSON.parse((await sc(dir, ["log", "--json"])).stdout) as { status: string; nodes: { node: string; action: string; error?: string }[] }[];
     expect(record!.status).toBe("failed");
-    expect(record!.nodes.map((n) => [n.node, n.action])).toEqual([["first", "ran"], ["broken", "failed"]]);
+    // What never started is in the record and the summary, as skipped, saying why.
+    expect(record!.nodes.map((n) => [n.node, n.action])).toEqual([["first", "ran"], ["broken", "failed"], ["child", "skipped"], ["grandchild", "skipped"], ["other", "skipped"]]);
+    expect(r.stderr).toContain("- child not run: upstream broken did not finish");
+    expect(r.stderr).toContain("- grandchild not run: upstream child did not finish");
+    expect(r.stderr).toContain("- other not run: not started: the run stopped at a failure (--keep-going runs what does not depend on it)");
     expect(record!.nodes[1]!.error).toContain("exited with code 3");
     // The failure is not cached: it is tried again, and what succeeded is not.
     // The next plan says the stage failed last time, and how.
