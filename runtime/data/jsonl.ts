@@ -33,14 +33,23 @@ export interface ReadReport {
   readonly file: string;
   /** Rows yielded so far. */
   readonly rows: number;
-  /** Malformed lines passed over under "skip". */
+  /** Lines passed over under "skip": malformed ones, and rows the transform could not use. */
   readonly skipped: number;
   /** The first MAX_BAD_LINES of those lines, ascending. */
   readonly badLines: readonly number[];
+  /** How many of the skipped were rows the transform could not use, and the first of them. */
+  readonly unfit: number;
+  readonly firstUnfit?: { readonly line: number; readonly reason: string };
 }
 
 export interface JsonlReader extends AsyncIterable<JsonlRow> {
   readonly report: ReadReport;
+  /**
+   * A row this reader yielded that the transform cannot use (a field missing, text where a number
+   * belongs): under "skip" it is counted with the skipped lines and true is returned; under "fail",
+   * false, and the caller fails.
+   */
+  pass(line: number, reason: string): boolean;
 }
 
 /** Enough line numbers to find a pattern in the bad lines without keeping a million of them. */
@@ -56,13 +65,24 @@ const NEWLINE = 0x0a;
  */
 export function readJsonl(file: string, opts: ReadOptions = {}): JsonlReader {
   const onError = opts.onError ?? "fail";
-  const report = { file, rows: 0, skipped: 0, badLines: [] as number[] };
+  const report: { -readonly [K in keyof ReadReport]: ReadReport[K] } & { badLines: number[] } = { file, rows: 0, skipped: 0, badLines: [], unfit: 0 };
   return {
     report,
+    pass(line, reason) {
+      if (onError === "fail") return false;
+      report.rows--;
+      report.skipped++;
+      report.unfit++;
+      report.firstUnfit ??= { line, reason };
+      if (report.badLines.length < MAX_BAD_LINES) report.badLines.push(line);
+      return true;
+    },
     async *[Symbol.asyncIterator]() {
       report.rows = 0;
       report.skipped = 0;
       report.badLines = [];
+      report.unfit = 0;
+      delete report.firstUnfit;
       for await (const { texts, first } of lineBatches(file)) {
         for (let i = 0; i < texts.length; i++) {
           const line = first + i;

@@ -1,4 +1,4 @@
-import { placeRowError } from "./errors.js";
+import { placeRowError, RowError } from "./errors.js";
 import { readJsonl, writeJsonl, type JsonlReader, type OnError, type ReadReport, type RowOut } from "./jsonl.js";
 
 export interface OpOptions {
@@ -6,12 +6,19 @@ export interface OpOptions {
   readonly onError?: OnError;
 }
 
-/** What an op did: rows written, and the malformed lines of its (first) input that were skipped. */
-export interface OpResult {
+/** What an op did: rows written, and the lines of its (first) input that were skipped. */
+export interface OpResult extends Skips {
   readonly rows: number;
+}
+
+/** Lines of one input passed over under "skip" (see ReadReport). */
+export interface Skips {
   readonly skipped: number;
   /** The first 100 skipped line numbers, ascending. */
   readonly badLines: readonly number[];
+  /** How many of them were rows the transform could not use, and the first; absent when none. */
+  readonly unfit?: number;
+  readonly firstUnfit?: { readonly line: number; readonly reason: string };
 }
 
 /**
@@ -22,13 +29,17 @@ export interface OpInput extends OpOptions {
   readonly file: string;
 }
 
-/** An op over two files: `skipped` and `badLines` are the first input's, `other` the second's. */
+/** An op over two files: the skips are the first input's, `other` the second's. */
 export interface PairResult extends OpResult {
-  readonly other: { readonly skipped: number; readonly badLines: readonly number[] };
+  readonly other: Skips;
 }
 
 export function resultOf(rows: number, report: ReadReport): OpResult {
-  return { rows, skipped: report.skipped, badLines: [...report.badLines] };
+  return { rows, ...skipsOf(report) };
+}
+
+export function skipsOf(report: ReadReport): Skips {
+  return { skipped: report.skipped, badLines: [...report.badLines], ...(report.unfit ? { unfit: report.unfit } : {}), ...(report.firstUnfit ? { firstUnfit: report.firstUnfit } : {}) };
 }
 
 /** The common shape of a one-pass op: read the input, transform the stream, write the output. */
@@ -43,12 +54,20 @@ export async function streamOp(
   return resultOf(rows, reader.report);
 }
 
-/** Runs the work for one row, placing any RowError it throws at that row. */
-export function atRow<T>(file: string, line: number, work: () => T): T {
+/** What `forRow` returns for a row passed over under on_error "skip". */
+export const SKIP: unique symbol = Symbol("skip");
+
+/**
+ * Runs the work for one row `reader` yielded. A row that does not fit (a RowError: a field missing,
+ * text where a number belongs) fails the op at its line, or, when the input's on_error is "skip",
+ * is counted with the skipped lines and SKIP returned.
+ */
+export function forRow<T>(reader: JsonlReader, line: number, work: () => T): T | typeof SKIP {
   try {
     return work();
   } catch (e) {
-    throw placeRowError(e, file, line);
+    if (e instanceof RowError && reader.pass(line, e.reason)) return SKIP;
+    throw placeRowError(e, reader.report.file, line);
   }
 }
 

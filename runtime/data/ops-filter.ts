@@ -1,7 +1,7 @@
 import type { RowExpr } from "../../src/ir/row-expr.js";
 import { RowError } from "./errors.js";
 import { readJsonl } from "./jsonl.js";
-import { atRow, streamOp, wholeCount, type OpOptions, type OpResult } from "./op-common.js";
+import { forRow, streamOp, wholeCount, type OpOptions, type OpResult } from "./op-common.js";
 import { evalRow } from "./row-eval.js";
 import { show } from "./values.js";
 
@@ -12,7 +12,7 @@ import { show } from "./values.js";
 export function where(input: string, output: string, predicate: RowExpr, opts: OpOptions = {}): Promise<OpResult> {
   return streamOp(input, output, opts, async function* (reader) {
     for await (const { row, text, line } of reader) {
-      if (atRow(input, line, () => holds(predicate, row))) yield text;
+      if (forRow(reader, line, () => holds(predicate, row)) === true) yield text;
     }
   });
 }

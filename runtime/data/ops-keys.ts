@@ -4,7 +4,7 @@
  * rows, so memory grows with distinct keys only. Rows are written as the text they were read as.
  */
 import { readJsonl, writeJsonl, type JsonlReader } from "./jsonl.js";
-import { atRow, resultOf, streamOp, type OpInput, type OpOptions, type OpResult, type PairResult } from "./op-common.js";
+import { forRow, resultOf, SKIP, skipsOf, streamOp, type OpInput, type OpOptions, type OpResult, type PairResult } from "./op-common.js";
 import { keyOf } from "./values.js";
 
 /** The first row of each key, in file order. */
@@ -12,8 +12,8 @@ export function dedupe(input: string, output: string, by: string, opts: OpOption
   return streamOp(input, output, opts, async function* (reader) {
     const seen = new Set<string>();
     for await (const { row, text, line } of reader) {
-      const key = atRow(input, line, () => keyOf(row, text, by));
-      if (seen.has(key)) continue;
+      const key = forRow(reader, line, () => keyOf(row, text, by));
+      if (key === SKIP || seen.has(key)) continue;
       seen.add(key);
       yield text;
     }
@@ -30,11 +30,14 @@ export async function union(a: OpInput, b: OpInput, output: string, by = "id"): 
   const rows = await writeJsonl(output, (async function* () {
     const keys = new Set<string>();
     for await (const { row, text, line } of left) {
-      keys.add(atRow(a.file, line, () => keyOf(row, text, by)));
+      const key = forRow(left, line, () => keyOf(row, text, by));
+      if (key === SKIP) continue;
+      keys.add(key);
       yield text;
     }
     for await (const { row, text, line } of right) {
-      if (!keys.has(atRow(b.file, line, () => keyOf(row, text, by)))) yield text;
+      const key = forRow(right, line, () => keyOf(row, text, by));
+      if (key !== SKIP && !keys.has(key)) yield text;
     }
   })());
   return pair(rows, left, right);
@@ -53,16 +56,20 @@ export function minus(a: OpInput, b: OpInput, output: string, by = "id"): Promis
 async function filterByKeys(a: OpInput, b: OpInput, output: string, by: string, keep: boolean): Promise<PairResult> {
   const right = readJsonl(b.file, b);
   const keys = new Set<string>();
-  for await (const { row, text, line } of right) keys.add(atRow(b.file, line, () => keyOf(row, text, by)));
+  for await (const { row, text, line } of right) {
+    const key = forRow(right, line, () => keyOf(row, text, by));
+    if (key !== SKIP) keys.add(key);
+  }
   const left = readJsonl(a.file, a);
   const rows = await writeJsonl(output, (async function* () {
     for await (const { row, text, line } of left) {
-      if (keys.has(atRow(a.file, line, () => keyOf(row, text, by))) === keep) yield text;
+      const key = forRow(left, line, () => keyOf(row, text, by));
+      if (key !== SKIP && keys.has(key) === keep) yield text;
     }
   })());
   return pair(rows, left, right);
 }
 
 function pair(rows: number, left: JsonlReader, right: JsonlReader): PairResult {
-  return { ...resultOf(rows, left.report), other: { skipped: right.report.skipped, badLines: [...right.report.badLines] } };
+  return { ...resultOf(rows, left.report), other: skipsOf(right.report) };
 }

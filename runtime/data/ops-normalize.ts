@@ -1,6 +1,6 @@
 import { withFields } from "./json-text.js";
 import { readJsonl } from "./jsonl.js";
-import { atRow, streamOp, type OpOptions, type OpResult } from "./op-common.js";
+import { forRow, SKIP, streamOp, type OpOptions, type OpResult } from "./op-common.js";
 import { numericField } from "./values.js";
 
 /**
@@ -11,23 +11,25 @@ import { numericField } from "./values.js";
 export async function normalize(input: string, output: string, fields: readonly string[], opts: OpOptions = {}): Promise<OpResult> {
   const lo = fields.map(() => Infinity);
   const hi = fields.map(() => -Infinity);
-  for await (const { row, line } of readJsonl(input, opts)) {
-    atRow(input, line, () => {
-      fields.forEach((f, i) => {
-        const v = numericField(row, f);
-        if (v < lo[i]!) lo[i] = v;
-        if (v > hi[i]!) hi[i] = v;
-      });
+  // A row passed over under "skip" is passed over in both passes, so it shapes no range.
+  const first = readJsonl(input, opts);
+  for await (const { row, line } of first) {
+    const values = forRow(first, line, () => fields.map((f) => numericField(row, f)));
+    if (values === SKIP) continue;
+    values.forEach((v, i) => {
+      if (v < lo[i]!) lo[i] = v;
+      if (v > hi[i]!) hi[i] = v;
     });
   }
   return streamOp(input, output, opts, async function* (reader) {
     for await (const { row, text, line } of reader) {
-      const scaled = atRow(input, line, () =>
+      const scaled = forRow(reader, line, () =>
         fields.map((f, i): [string, number] => {
           const span = hi[i]! - lo[i]!;
           return [f, span > 0 ? (numericField(row, f) - lo[i]!) / span : 0];
         }),
       );
+      if (scaled === SKIP) continue;
       // Spliced into the text read, so the fields not normalised keep every digit.
       yield withFields(text, scaled);
     }

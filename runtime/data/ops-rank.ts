@@ -1,5 +1,5 @@
 import { Heap } from "./heap.js";
-import { atRow, streamOp, wholeCount, type OpOptions, type OpResult } from "./op-common.js";
+import { forRow, SKIP, streamOp, wholeCount, type OpOptions, type OpResult } from "./op-common.js";
 import { seededRandom } from "./prng.js";
 import { numericField } from "./values.js";
 
@@ -26,7 +26,9 @@ export function top(input: string, output: string, n: number, by: string, opts: 
     const heap = new Heap<Ranked>(worse);
     let seq = 0;
     for await (const { row, text, line } of reader) {
-      const item = { text, value: atRow(input, line, () => numericField(row, by)), seq: seq++ };
+      const value = forRow(reader, line, () => numericField(row, by));
+      if (value === SKIP) continue;
+      const item = { text, value, seq: seq++ };
       if (heap.size < limit) heap.push(item);
       else if (worse(heap.peek()!, item)) heap.replaceRoot(item);
     }

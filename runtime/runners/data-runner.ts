@@ -2,7 +2,7 @@ import path from "node:path";
 import type { IrNode, NodeId } from "../../src/ir/ir.js";
 import { num, obj, str } from "../../src/ir/read.js";
 import type { RowExpr } from "../../src/ir/row-expr.js";
-import type { OpInput, OpResult } from "../data/op-common.js";
+import type { OpInput, OpResult, Skips } from "../data/op-common.js";
 import { dedupe, intersect, minus, normalize, sample, score, take, takeFraction, top, union, where } from "../data/ops.js";
 import { GENERATOR_NAMES, writeGenerated } from "../train/data/generators.js";
 import { scorerOf } from "../scorers.js";
@@ -117,11 +117,17 @@ export const dataRunner: NodeRunner = {
   },
 };
 
-type Skips = Pick<OpResult, "skipped" | "badLines">;
-
-/** The warning for the malformed lines skipped in one input file, naming the file and the lines. */
+/**
+ * The warning for the lines skipped in one input file, naming the file and the lines, and, for rows
+ * the transform could not use, why the first of them could not be.
+ */
 function skippedWarning(file: string | undefined, r: Skips | undefined): string | undefined {
   if (!file || !r?.skipped) return undefined;
   const lines = `line${r.badLines.length === 1 ? "" : "s"} ${r.badLines.slice(0, 10).join(", ")}${r.badLines.length > 10 ? ", ..." : ""}`;
-  return `skipped ${r.skipped} malformed row${r.skipped === 1 ? "" : "s"} of ${file} (${lines})`;
+  const unfit = r.unfit ?? 0;
+  const rows = (n: number) => `${n} row${n === 1 ? "" : "s"}`;
+  const why = r.firstUnfit ? `line ${r.firstUnfit.line}: ${r.firstUnfit.reason}` : "";
+  if (unfit === 0) return `skipped ${r.skipped} malformed row${r.skipped === 1 ? "" : "s"} of ${file} (${lines})`;
+  if (unfit === r.skipped) return `skipped ${rows(unfit)} of ${file} that the transform cannot use (${lines}; ${why})`;
+  return `skipped ${rows(r.skipped)} of ${file} (${lines}): ${r.skipped - unfit} malformed, ${unfit} that the transform cannot use (${why})`;
 }

@@ -95,7 +95,7 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
       { name: "tokens_per_row", expect: posNum, namedOnly: true, doc: "average tokens per row (cost estimates)" },
       { name: "fields", expect: { is: "list", of: str }, namedOnly: true, doc: "row fields the file has; declared fields are checked everywhere they are read" },
       { name: "key", expect: str, namedOnly: true, doc: "the field that identifies a row (set operations, dedupe)", default: "\"id\"" },
-      { name: "on_error", expect: { is: "string", oneOf: ["fail", "skip"] }, namedOnly: true, doc: "a malformed row fails the stage, or is skipped and counted", default: "\"fail\"" },
+      { name: "on_error", expect: { is: "string", oneOf: ["fail", "skip"] }, namedOnly: true, doc: "a malformed row, or one a transform cannot use, fails the stage, or is skipped and counted", default: "\"fail\"" },
     ],
   },
   synthetic: {

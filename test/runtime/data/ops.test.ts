@@ -36,11 +36,19 @@ describe("where", () => {
     expect(e).toMatchObject({ file: people, line: 3 });
   });
 
-  it("places a RowError at the row's line", async () => {
-    const e = await where(people, out(), bin(">", f("missing"), k(1)), { onError: "skip" }).catch((x: unknown) => x);
+  it("places a RowError at the row's line under fail", async () => {
+    const e = await where(people, out(), bin(">", f("missing"), k(1))).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RowError);
     expect((e as RowError).location).toEqual({ file: people, line: 1 });
     expect((e as RowError).field).toBe("missing");
+  });
+
+  it("under skip, passes over a row the predicate cannot read, counted with the malformed lines", async () => {
+    const file = writeRows(tmp.file("where-unfit.jsonl"), [{ id: 1, q: 5 }, { id: 2 }, "broken", { id: 3, q: "high" }, { id: 4, q: 9 }]);
+    const o = out();
+    const r = await where(file, o, bin(">", f("q"), k(4)), { onError: "skip" });
+    expect(ids(o)).toEqual([1, 4]);
+    expect(r).toEqual({ rows: 2, skipped: 3, badLines: [2, 3, 4], unfit: 2, firstUnfit: { line: 2, reason: "row has no field 'q'" } });
   });
 });
 
@@ -100,6 +108,14 @@ describe("top", () => {
     await expect(top(file, out(), 1, "s")).rejects.toMatchObject({ location: { file, line: 2 }, field: "s" });
     const missing = writeRows(tmp.file("top-missing.jsonl"), [{ id: 1, s: 1 }, { id: 2 }]);
     await expect(top(missing, out(), 1, "s")).rejects.toThrow("row has no field 's'");
+  });
+
+  it("under skip, ranks only the rows whose field is a number", async () => {
+    const file = writeRows(tmp.file("top-skip.jsonl"), [{ id: 1, s: 1 }, { id: 2, s: "high" }, { id: 3 }, { id: 4, s: 7 }]);
+    const o = out();
+    const r = await top(file, o, 5, "s", { onError: "skip" });
+    expect(ids(o)).toEqual([4, 1]);
+    expect(r).toMatchObject({ rows: 2, skipped: 2, badLines: [2, 3], unfit: 2 });
   });
 });
 
@@ -177,6 +193,19 @@ describe("dedupe and set operations", () => {
     expect(r).toEqual({ rows: 4, skipped: 1, badLines: [3], other: { skipped: 1, badLines: [2] } });
   });
 
+  it("under skip, passes over rows without a usable key on either side, each side counted on its own", async () => {
+    const left = writeRows(tmp.file("keys-left.jsonl"), [{ id: 1 }, { name: "no id" }, { id: 2 }, { id: 2 }]);
+    const right = writeRows(tmp.file("keys-right.jsonl"), [{ id: [1] }, { id: 2 }]);
+    const [u, d] = [out(), out()];
+    const r = await union({ file: left, onError: "skip" }, { file: right, onError: "skip" }, u);
+    expect(ids(u)).toEqual([1, 2, 2]);
+    expect(r).toMatchObject({ rows: 3, skipped: 1, badLines: [2], unfit: 1, other: { skipped: 1, badLines: [1], unfit: 1 } });
+    expect(r.other.firstUnfit?.reason).toContain("key field 'id' is");
+    expect(await dedupe(left, d, "id", { onError: "skip" })).toMatchObject({ rows: 2, skipped: 1, badLines: [2] });
+    // Under fail (the default), the first such row fails the op at its line.
+    await expect(minus({ file: left }, { file: right, onError: "skip" }, out())).rejects.toMatchObject({ location: { file: left, line: 2 } });
+  });
+
   it("matches by another key field and defaults to id", async () => {
     const x = writeRows(tmp.file("x.jsonl"), [{ id: 1, k: "p" }, { id: 2, k: "q" }]);
     const y = writeRows(tmp.file("y.jsonl"), [{ id: 2, k: "p" }]);
@@ -222,5 +251,13 @@ describe("normalize", () => {
   it("fails with the line of a non-numeric value", async () => {
     const file = writeRows(tmp.file("norm-bad.jsonl"), [{ a: 1 }, { a: 2 }, { a: "n/a" }]);
     await expect(normalize(file, out(), ["a"])).rejects.toMatchObject({ location: { line: 3 }, field: "a" });
+  });
+
+  it("under skip, leaves out a row with a non-numeric value, from the output and from the range", async () => {
+    const file = writeRows(tmp.file("norm-skip.jsonl"), [{ a: 1 }, { a: "n/a" }, { a: 3 }]);
+    const o = out();
+    const r = await normalize(file, o, ["a"], { onError: "skip" });
+    expect(readRows(o)).toEqual([{ a: 0 }, { a: 1 }]);
+    expect(r).toMatchObject({ rows: 2, skipped: 1, badLines: [2], unfit: 1 });
   });
 });

@@ -133,3 +133,27 @@ stage use_u : command { run = ["true"]  inputs = [u] }
     expect(await rowsOf(dir, "u")).toEqual(['{"id":1}']);
   });
 });
+
+describe("on_error skip and rows a transform cannot use", () => {
+  const rows = '{"id":1,"q":5}\n{"id":2}\n{"id":3,"q":"high"}\nnot json\n{"id":4,"q":9}\n';
+  const pipeline = (policy: string) => `dataset raw = jsonl("data/raw.jsonl", rows: 5, fields: ["id", "q"]${policy})
+dataset good = raw | where q > 4
+stage use_good : command { run = ["true"]  inputs = [good] }
+`;
+
+  it("under skip, a row without the field the filter reads is skipped and reported with why", async () => {
+    const dir = project("unfit-skip", { "p.sc": pipeline(', on_error: "skip"'), "data/raw.jsonl": rows });
+    const r = await sc(dir, ["run", "p.sc"]);
+    expect(r.code, r.stderr).toBe(0);
+    const file = path.join(dir, "data", "raw.jsonl");
+    expect(r.stderr).toContain(`good: skipped 3 rows of ${file} (lines 2, 3, 4): 1 malformed, 2 that the transform cannot use (line 2: row has no field 'q')`);
+    expect(await rowsOf(dir, "good")).toEqual(['{"id":1,"q":5}', '{"id":4,"q":9}']);
+  });
+
+  it("under fail, the first such row fails the run with its file and line", async () => {
+    const dir = project("unfit-fail", { "p.sc": pipeline(""), "data/raw.jsonl": rows });
+    const r = await sc(dir, ["run", "p.sc"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${path.join(dir, "data", "raw.jsonl")}:2: row has no field 'q'`);
+  });
+});
