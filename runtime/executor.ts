@@ -1,20 +1,21 @@
 import { mkdir, mkdtemp, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { type AttemptLogs, type NodeManifest, type RunNode, type RunRecord, newRunId, pipelineOf } from "../src/cache/manifest.js";
-import { type Digest, digestFile } from "../src/cache/digest.js";
+import type { Digest } from "../src/cache/digest.js";
+import { markWriting, settleDeadJournals } from "../src/cache/inflight.js";
 import type { Store } from "../src/cache/store.js";
-import type { Canon, Ir, IrNode, NodeId } from "../src/ir/ir.js";
+import type { Ir, IrNode, NodeId } from "../src/ir/ir.js";
 import type { Plan, PlannedNode } from "../src/plan/plan.js";
 import { BACKEND_KINDS } from "../src/plan/versions.js";
 import type { RunEvent } from "./events.js";
 import { FailedWithLogs, type LogFiles, type NodeOutcome, type NodeRunner, type RunnerContext } from "./runner.js";
+import { declaredOutputs, keptMessage, OutputInTheWay, restoreOutputs } from "./outputs.js";
 import { RUNNERS } from "./runners/index.js";
 
 export interface RunOptions {
   readonly jobs: number;
   readonly keepGoing: boolean;
   readonly signal: AbortSignal;
-  readonly cwd: string;
   readonly backend: string;
   readonly emit: (e: RunEvent) => void;
   readonly runners?: Readonly<Record<string, NodeRunner>>;
@@ -86,9 +87,10 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
       // A result that cannot be served fails its node, with the reason, like a command that fails:
       // never a crash, and never a silent skip of everything downstream.
       let problem = m.ok ? undefined : `its cached result cannot be used: ${m.detail}`;
+      let inTheWay = false;
       if (m.ok && pn.op === "command") {
         try {
-          await restoreOutputs(store, m.manifest, ir.nodes.get(pn.id)!, opts.cwd);
+          await putBack(store, m.manifest, ir.nodes.get(pn.id)!, pn, opts.emit);
         } catch (err: unknown) {
           if (err instanceof UnusableResult) {
             // Like a miss: the command runs again (what reads it waits for it, as for any node that runs).
@@ -97,10 +99,11 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
             continue;
           }
           problem = err instanceof Error ? err.message : String(err);
+          inTheWay = err instanceof OutputInTheWay;
         }
       }
       if (!m.ok || problem !== undefined) {
-        const error = `${problem} (\`stagecraft cache verify\` lists what is damaged)`;
+        const error = inTheWay ? `${problem}` : `${problem} (\`stagecraft cache verify\` lists what is damaged)`;
         done.set(pn.id, "failed");
         failed++;
         entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "failed", error });
@@ -137,6 +140,7 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
     // which gc clears. Removed once the result is committed.
     const work = path.join(store.root, "work", pn.fingerprint);
     let committed = false;
+    let release: (() => Promise<void>) | undefined;
     try {
       await mkdir(work, { recursive: true });
       if (!runner) throw new Error(`'${pn.op}' ${node.kind === "stage" ? "stages" : "transforms"} need the training runtime, which this version does not have yet`);
@@ -147,8 +151,10 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
         }
         unverified.delete(id);
       }
+      // A command's outputs are journalled while it may be writing them (see src/cache/inflight.ts).
+      if (node.op === "command") release = await markWriting(store.root, declaredOutputs(node));
       const ctx: RunnerContext = {
-        ir, store, cwd: opts.cwd, scratch, work, signal: opts.signal, backend: opts.backend, fingerprint: pn.fingerprint,
+        ir, store, cwd: path.dirname(node.span.file), scratch, work, signal: opts.signal, backend: opts.backend, fingerprint: pn.fingerprint,
         outputs: (id) => outputs.get(id) ?? new Map(),
         emit: opts.emit,
       };
@@ -175,6 +181,7 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
         if (!opts.keepGoing) stopping = true;
       }
     } finally {
+      await release?.();
       await rm(scratch, { recursive: true, force: true });
       // Kept after a failure or interrupt (the next attempt resumes from it), unless it is empty.
       if (committed) await rm(work, { recursive: true, force: true });
@@ -219,6 +226,9 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
   }
   const status = opts.signal.aborted ? "interrupted" : failed > 0 || (pending.size > 0 && stopping) ? "failed" : "ok";
   await saveRecord(status, true);
+  // What killed runs left half-written is settled wherever this run ran or restored the command.
+  const settled = plan.nodes.filter((pn) => pn.op === "command" && (entries.get(pn.name)?.action === "ran" || entries.get(pn.name)?.action === "restored"));
+  await settleDeadJournals(store.root, new Set(settled.flatMap((pn) => declaredOutputs(ir.nodes.get(pn.id)!)))).catch(() => undefined);
   opts.emit({ type: "finish", runId, status, ran, restored, failed, seconds: (Date.now() - started) / 1000 });
   return { runId, status, ran, restored, failed };
 }
@@ -270,22 +280,17 @@ async function keepFailedLogs(store: Store, files: LogFiles): Promise<AttemptLog
   }
 }
 
-/** Puts a cached command's declared output files back where the pipeline expects them. */
-async function restoreOutputs(store: Store, m: NodeManifest, node: IrNode, cwd: string): Promise<void> {
-  const p = node.params as Record<string, Canon>;
-  const base = path.resolve(cwd, typeof p["cwd"] === "string" ? p["cwd"] : ".");
-  for (const o of m.outputs) {
-    const dest = path.resolve(base, o.name);
-    const st = await stat(dest).catch(() => undefined);
-    // An output edited in place (even to the same size) is put back: the cached one is the result.
-    if (st?.isFile() && st.size === o.size && (await digestFile(dest)) === o.digest) continue;
-    await mkdir(path.dirname(dest), { recursive: true });
-    const r = await store.restore(o.digest, dest);
-    if (r.ok) continue;
-    // A damaged object is removed (it can never be served), so the rerun's output takes its place.
-    if (r.reason === "corrupt") await store.deleteObject(o.digest);
-    throw new UnusableResult(`cached output ${o.name} ${r.reason === "corrupt" ? "was damaged and has been removed" : "is gone"} (${r.detail})`);
+/** Puts a cached command's declared output files back where the pipeline expects them (see outputs.ts). */
+async function putBack(store: Store, m: NodeManifest, node: IrNode, pn: PlannedNode, emit: (e: RunEvent) => void): Promise<void> {
+  const r = await restoreOutputs(store, m.outputs, node);
+  if (r.ok) {
+    for (const k of r.kept) emit({ type: "warning", node: pn.name, message: keptMessage(k.output, k.as, "and put the cached result back") });
+    return;
   }
+  // A damaged object is removed (it can never be served), so the rerun's output takes its place.
+  const o = m.outputs.find((x) => x.name === r.output);
+  if (r.reason === "corrupt" && o) await store.deleteObject(o.digest);
+  throw new UnusableResult(`cached output ${r.output} ${r.reason === "corrupt" ? "was damaged and has been removed" : "is gone"} (${r.detail})`);
 }
 
 /** A cached command result that cannot be put back: the command runs again instead. */

@@ -41,7 +41,10 @@ export class FailedWithLogs extends Error {
 export interface RunnerContext {
   readonly ir: Ir;
   readonly store: Store;
-  /** The directory relative paths in the pipeline are resolved against. */
+  /**
+   * The directory of the file the node is written in: a command's relative paths start there (then
+   * at its `cwd`), as a scorer's do, and as the plan digests them.
+   */
   readonly cwd: string;
   /** A fresh scratch directory for this node, on the store's filesystem. */
   readonly scratch: string;

@@ -6,7 +6,7 @@ import type { Plan, PlannedNode } from "../../src/plan/plan.js";
 import type { RunEvent } from "../events.js";
 import type { RunResult } from "../executor.js";
 import { logPath } from "./records.js";
-import { restoreCommandOutputs } from "./restore.js";
+import { keptMessage, restoreOutputs } from "../outputs.js";
 import type { Slurm } from "./slurm.js";
 import { isActive } from "./slurm.js";
 import { type JobCommand, priorJob, submitUnit } from "./submit.js";
@@ -22,8 +22,6 @@ export interface SlurmOptions {
   /** On Ctrl-C, scancel this run's jobs; otherwise they are left running. */
   readonly cancelOnInterrupt: boolean;
   readonly signal: AbortSignal;
-  /** The pipeline file's directory, where cached commands' outputs are put back. */
-  readonly cwd: string;
   readonly emit: (e: RunEvent) => void;
   /** Progress lines for people (submissions, how to reattach); not events. */
   readonly say: (line: string) => void;
@@ -75,8 +73,11 @@ export async function executeSlurm(plan: Plan, ir: Ir, store: Store, opts: Slurm
     restored++;
     entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "restored" });
     if (pn.op !== "command") continue;
-    const problem = await restoreCommandOutputs(store, pn.fingerprint, ir.nodes.get(pn.id)!, opts.cwd);
-    if (problem) opts.emit({ type: "warning", node: pn.name, message: problem });
+    const m = await store.readManifest(pn.fingerprint);
+    const r = m.ok ? await restoreOutputs(store, m.manifest.outputs, ir.nodes.get(pn.id)!) : undefined;
+    if (!m.ok) opts.emit({ type: "warning", node: pn.name, message: m.detail });
+    else if (r && !r.ok) opts.emit({ type: "warning", node: pn.name, message: `cannot restore ${r.output}: ${r.detail}` });
+    else for (const k of r?.ok ? r.kept : []) opts.emit({ type: "warning", node: pn.name, message: keptMessage(k.output, k.as, "and put the cached result back") });
   }
 
   const queue = await opts.slurm.queue().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));

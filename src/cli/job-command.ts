@@ -56,7 +56,6 @@ export async function runJob(a: Args, io: CliIO, color: boolean): Promise<number
     jobs: Number(first(a, "--jobs") ?? 1) || 1,
     keepGoing: false,
     signal: io.signal ?? new AbortController().signal,
-    cwd: s.cwd,
     backend: s.backend,
     emit: (e: RunEvent) => {
       if (e.type === "node-done" && e.action === "ran") ran.push({ node: e.node, op: e.op, seconds: e.seconds });

@@ -110,7 +110,7 @@ async function runWith(
   const result =
     executor === "slurm"
       ? await runOnSlurm(s, plan, a, io, signal, emit, say)
-      : await execute(plan, s.ir, s.store, { jobs, keepGoing: a.flags.has("--keep-going"), signal, cwd: s.cwd, backend: s.backend, emit }, (f) => s.sources.get(f));
+      : await execute(plan, s.ir, s.store, { jobs, keepGoing: a.flags.has("--keep-going"), signal, backend: s.backend, emit }, (f) => s.sources.get(f));
   if (executor !== "slurm") await saveStats(s);
   return result.status === "ok" ? EXIT.ok : result.status === "interrupted" ? 130 : EXIT.errors;
 }
@@ -126,7 +126,6 @@ async function runOnSlurm(s: Session, plan: Plan, a: Args, io: CliIO, signal: Ab
     detach: a.flags.has("--detach"),
     cancelOnInterrupt: a.flags.has("--cancel-on-interrupt"),
     signal,
-    cwd: s.cwd,
     emit,
     say,
     sourceOf: (f) => s.sources.get(f),

@@ -22,6 +22,11 @@ export interface PlanEnv {
   previous(nodes: readonly string[]): Promise<readonly Previous[]>;
   /** Where a node that runs would run. */
   readonly executor: "local" | "slurm";
+  /**
+   * For a cached command: its declared outputs that are not as the cache has them, as notes ("out/a.txt
+   * is missing: ..."). Optional: an environment without a working tree has nothing to say.
+   */
+  outputNotes?(fingerprint: string, node: IrNode): Promise<readonly string[]>;
 }
 
 export type Lookup = { readonly ok: true } | { readonly ok: false; readonly reason: "missing" | "object-missing" | "corrupt"; readonly detail: string };
@@ -49,6 +54,8 @@ export interface PlannedNode {
   readonly resources: Canon;
   readonly cost: Cost;
   readonly lr?: string;
+  /** What the user should know beyond the status (a cached command's output edited since). */
+  readonly notes?: readonly string[];
   readonly span: Span;
 }
 
@@ -175,6 +182,14 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
       cost: c,
       ...(lrValue !== undefined && node.kind === "stage" ? { lr: sparkline(lrValue, c.steps ?? 100) } : {}),
       span: node.span,
+    });
+  }
+  if (env.outputNotes) {
+    const outputNotes = env.outputNotes.bind(env);
+    const at = out.flatMap((n, i) => (n.status === "cached" && n.op === "command" ? [i] : []));
+    const notes = await mapLimit(at, 8, (i) => outputNotes(out[i]!.fingerprint, ir.nodes.get(out[i]!.id)!));
+    at.forEach((i, k) => {
+      if (notes[k]!.length) out[i] = { ...out[i]!, notes: notes[k]! };
     });
   }
   const count = (s: Status) => out.filter((n) => n.status === s).length;

@@ -58,7 +58,7 @@ export function renderPlan(plan: Plan, opts: { color: boolean; all?: boolean }):
   const c = opts.color;
   const lines: string[] = [];
   lines.push(paint(c, "bold", `plan for ${plan.entry} (pipeline ${plan.pipeline}, backend ${plan.backend}${plan.backendDetail ? `, ${plan.backendDetail}` : ""})`));
-  const shown = plan.nodes.filter((n) => opts.all || n.kind === "stage" || n.status === "run" || n.status === "blocked");
+  const shown = plan.nodes.filter((n) => opts.all || n.kind === "stage" || n.status === "run" || n.status === "blocked" || n.notes?.length);
   const width = Math.min(32, Math.max(8, ...shown.map((n) => n.name.length)));
   for (const n of shown) {
     const m = MARK[n.status];
@@ -73,6 +73,7 @@ export function renderPlan(plan: Plan, opts: { color: boolean; all?: boolean }):
       for (const r of n.reasons.slice(0, 6)) lines.push(`    ${paint(c, "cyan", "why:")} ${r}`);
       if (n.reasons.length > 6) lines.push(`    ${paint(c, "cyan", "why:")} ... and ${n.reasons.length - 6} more`);
     }
+    for (const note of n.notes ?? []) lines.push(`    ${paint(c, "yellow", "note:")} ${note}`);
   }
   const hidden = plan.nodes.length - shown.length;
   const t = plan.totals;
@@ -105,6 +106,7 @@ export function planData(plan: Plan): Record<string, unknown> {
       ...(n.resources !== null ? { resources: n.resources } : {}),
       cost: n.cost,
       ...(n.lr ? { lr: n.lr } : {}),
+      ...(n.notes?.length ? { notes: n.notes } : {}),
       span: { file: n.span.file, start: n.span.start, end: n.span.end },
     })),
   };

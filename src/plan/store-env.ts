@@ -1,7 +1,11 @@
+import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { pipelineOf } from "../cache/manifest.js";
 import type { Store } from "../cache/store.js";
 import type { StatCache } from "../cache/stat-cache.js";
+import { commandDir } from "../ir/paths.js";
+import { partialOutputs } from "../cache/inflight.js";
+import { freeKeptName } from "../cache/kept-name.js";
 import type { FingerprintRecord } from "./fingerprint.js";
 import { mapLimit } from "./map-limit.js";
 import type { Lookup, PlanEnv, Previous } from "./plan.js";
@@ -33,6 +37,31 @@ export function storePlanEnv(store: Store, stats: StatCache, executor: "local" |
         }),
       );
       return fingerprints.map((fp) => checked.get(fp) ?? NOT_CACHED);
+    },
+    async outputNotes(fingerprint, node) {
+      const m = await store.readManifest(fingerprint, { verify: false });
+      if (!m.ok) return [];
+      const notes: string[] = [];
+      for (const o of m.manifest.outputs) {
+        const file = path.join(commandDir(node), o.name);
+        const st = await lstat(file).catch(() => undefined);
+        if (!st) {
+          notes.push(`${file} is missing: run puts it back from the cache`);
+          continue;
+        }
+        if (st.isDirectory()) {
+          notes.push(`${file} is a directory now: run cannot put the cached file back until it is moved away`);
+          continue;
+        }
+        const now = await stats.digest(file).then((d) => d.digest, () => undefined);
+        if (now === undefined) continue;
+        if (now === o.digest) continue;
+        // Content the cache holds can be brought back; content it does not is kept aside by run.
+        if (await store.has(now)) notes.push(`${file} holds the result of another run: run puts this one's back`);
+        else if ((await partialOutputs(store.root)).has(path.resolve(file))) notes.push(`${file} holds what a killed run's command left half-written: run puts the cached result back`);
+        else notes.push(`${file} was changed since it was made: run keeps the changed file as ${await freeKeptName(file)} and puts the cached result back`);
+      }
+      return notes;
     },
     async previous(nodes) {
       // The newest run of this pipeline that produced, restored or failed a node says what to

@@ -97,6 +97,7 @@ export interface PlanNodeJson {
   readonly fingerprint: string;
   readonly inputs: string[];
   readonly where: string;
+  readonly notes?: string[];
 }
 
 export interface PlanJson {
