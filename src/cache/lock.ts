@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ensureDir, isErrno, writeFileAtomic } from "./files.js";
+import { stopLeftovers } from "./leftovers.js";
 import {
   createExclusive,
   type LockInfo,
@@ -41,6 +42,8 @@ export interface Takeover {
   readonly holder: LockInfo | undefined;
   /** Since the holder's last heartbeat, or since an unreadable file was last modified. */
   readonly heartbeatAgeMs: number;
+  /** Processes the dead holder had started and left running, stopped (see leftovers.ts). */
+  readonly stopped: number;
 }
 
 export interface LockOptions {
@@ -90,7 +93,9 @@ export async function acquireLock(root: string, opts: LockOptions = {}): Promise
     if (!seen) continue; // released between our create and our read
     const takeover = judge(seen, staleMs, firstSeen);
     if (takeover && (await removeStale(dir, seen, info, staleMs, firstSeen))) {
-      opts.onTakeover?.(takeover);
+      // Only a holder known dead: a stalled one is alive, and stops its own when it sees the loss.
+      const stopped = takeover.reason === "dead-pid" && takeover.holder ? await stopLeftovers(takeover.holder.token) : 0;
+      opts.onTakeover?.({ ...takeover, stopped });
       continue;
     }
     if (!wait) return { ok: false, error: { reason: "held", holder: seen.info } };
@@ -110,7 +115,8 @@ export function describeTakeover(t: Takeover): string {
   if (!t.holder) return `took over an unreadable lock file (last written ${age})`;
   const where = t.holder.host === hostname() ? "" : ` on ${t.holder.host}`;
   const gone = t.reason === "dead-pid" ? "no longer running; " : "";
-  return `took over a stale lock left by pid ${t.holder.pid}${where} (${gone}last heartbeat ${age})`;
+  const stopped = t.stopped ? `; stopped ${t.stopped} process${t.stopped === 1 ? "" : "es"} it had left running` : "";
+  return `took over a stale lock left by pid ${t.holder.pid}${where} (${gone}last heartbeat ${age}${stopped})`;
 }
 
 /** Who holds the lock at `root` now, if anyone and if the file is readable (for status output). */
@@ -180,7 +186,7 @@ class HeldLock implements RunLock {
 }
 
 /** A stale lock's takeover, or undefined while it is live. */
-function judge(seen: SeenLock, staleMs: number, firstSeen: Map<string, number>): Takeover | undefined {
+function judge(seen: SeenLock, staleMs: number, firstSeen: Map<string, number>): Omit<Takeover, "stopped"> | undefined {
   const now = Date.now();
   const h = seen.info;
   if (!h) {

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { RUN_TOKEN_ENV } from "../cache/leftovers.js";
 import { acquireLock, describeTakeover } from "../cache/lock.js";
 import { execute } from "../../runtime/executor.js";
 import type { RunEvent } from "../../runtime/events.js";
@@ -85,9 +86,14 @@ export async function runRun(a: Args, io: CliIO, color: boolean): Promise<number
         if (line !== undefined) io.stderr(`${line}\n`);
       }
     };
+    // What a local run starts carries the lock's token, so a run that takes over the lock after
+    // this one is killed can stop what it left running (see src/cache/leftovers.ts). Slurm jobs
+    // are meant to outlive their submitter, so they never carry it.
+    if (executor !== "slurm") process.env[RUN_TOKEN_ENV] = lock.value.info.token;
     try {
       return await runWith(executor, s, plan, a, io, signal, emit, say, jobs);
     } finally {
+      delete process.env[RUN_TOKEN_ENV];
       live?.stop();
     }
   } finally {
