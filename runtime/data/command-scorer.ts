@@ -3,6 +3,7 @@
  *
  * The protocol, for whoever writes one:
  *   - stdin:  the rows, as JSONL (one JSON object per line, "\n"-terminated), then end of file;
+ *             each line is the row's text as the data file has it, so numbers keep every digit;
  *   - stdout: one JSON object per row, one per line, in the order the rows came in, e.g.
  *             {"score": 4.5} or {"s_v": 0.3, "s_t": 0.8}; blank lines are ignored;
  *   - stderr: free-form logs; the last lines are shown if the program fails;
@@ -15,7 +16,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { Readable, Writable } from "node:stream";
 import { execa } from "execa";
 import { ScorerError } from "./errors.js";
-import type { Scorer } from "./ops-score.js";
+import type { Scorer, ScorerRow } from "./ops-score.js";
 
 export interface CommandScorerOptions {
   readonly cwd?: string;
@@ -102,14 +103,14 @@ export function commandScorer(argv: readonly string[], opts: CommandScorerOption
 }
 
 /** Writes rows to the program's stdin in batches, waiting whenever its pipe is full. */
-async function pump(rows: AsyncIterable<Record<string, unknown>>, stdin: Writable): Promise<void> {
+async function pump(rows: AsyncIterable<ScorerRow>, stdin: Writable): Promise<void> {
   // A program that exits without reading all its input makes our writes fail with EPIPE; its
   // exit status (or the missing answers) is the error worth reporting, so this one is dropped.
   stdin.on("error", () => undefined);
   let batch = "";
-  for await (const row of rows) {
+  for await (const { text } of rows) {
     if (stdin.destroyed) return;
-    batch += `${JSON.stringify(row)}\n`;
+    batch += `${text}\n`;
     if (batch.length >= BATCH) {
       const ok = stdin.write(batch);
       batch = "";

@@ -8,7 +8,17 @@ import { streamOp, type OpOptions, type OpResult } from "./op-common.js";
  * Streaming on both sides lets an external program work through a file larger than memory.
  */
 export interface Scorer {
-  run(rows: AsyncIterable<Record<string, unknown>>): AsyncIterable<Record<string, unknown>>;
+  run(rows: AsyncIterable<ScorerRow>): AsyncIterable<Record<string, unknown>>;
+}
+
+/**
+ * A row to score: parsed, for a scorer that reads fields here, and as JSON text, which is what an
+ * external scorer is sent: the text read, so it sees every digit the file has (a parsed row's
+ * numbers are doubles).
+ */
+export interface ScorerRow {
+  readonly row: Readonly<Record<string, unknown>>;
+  readonly text: string;
 }
 
 /** Which output of the scorer's objects is stored in which row field: `score(rm: judge.score)`. */
@@ -37,7 +47,7 @@ export function score(input: string, output: string, fields: readonly ScoreField
           return;
         }
         waiting.push(next.value);
-        yield next.value.row;
+        yield next.value;
       }
     };
     try {

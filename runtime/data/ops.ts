@@ -7,5 +7,5 @@ export { take, takeFraction, where } from "./ops-filter.js";
 export { dedupe, intersect, minus, union } from "./ops-keys.js";
 export { normalize } from "./ops-normalize.js";
 export { sample, top } from "./ops-rank.js";
-export { score, type Scorer, type ScoreField } from "./ops-score.js";
+export { score, type Scorer, type ScoreField, type ScorerRow } from "./ops-score.js";
 export { evalRow } from "./row-eval.js";

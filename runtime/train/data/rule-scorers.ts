@@ -80,7 +80,7 @@ export function ruleScorer(name: string): Scorer | undefined {
   if (!fn) return undefined;
   return {
     async *run(rows) {
-      for await (const row of rows) yield fn(row);
+      for await (const { row } of rows) yield fn(row);
     },
   };
 }

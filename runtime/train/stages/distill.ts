@@ -102,7 +102,7 @@ export function judgeOf(v: Canon, ctx: Pick<RunnerContext, "cwd" | "signal">): J
   return async (rows) => {
     const verdicts: boolean[] = [];
     async function* feed() {
-      for (const r of rows) yield r;
+      for (const r of rows) yield { row: r, text: JSON.stringify(r) };
     }
     for await (const s of scorer.run(feed())) {
       const x = s[output];

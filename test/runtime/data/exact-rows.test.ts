@@ -4,6 +4,7 @@ import { take, takeFraction, where } from "../../../runtime/data/ops-filter.js";
 import { dedupe, intersect, minus, union } from "../../../runtime/data/ops-keys.js";
 import { normalize } from "../../../runtime/data/ops-normalize.js";
 import { sample, top } from "../../../runtime/data/ops-rank.js";
+import { commandScorer } from "../../../runtime/data/command-scorer.js";
 import { score, type Scorer } from "../../../runtime/data/ops-score.js";
 import { bin, f, k, tempDir, writeRows } from "./helpers.js";
 
@@ -86,7 +87,7 @@ describe("transforms that set fields keep the digits of the others", () => {
   it("score", async () => {
     const half: Scorer = {
       async *run(rows) {
-        for await (const r of rows) yield { score: Number(r["x"]) / 2 };
+        for await (const { row } of rows) yield { score: Number(row["x"]) / 2 };
       },
     };
     const o = out();
@@ -96,5 +97,16 @@ describe("transforms that set fields keep the digits of the others", () => {
       '{"id":12345678901234567891,"x":1e400,"half":null,"x2":null}',
       '{"id":12345678901234567892,"x":3,"half":1.5,"x2":1.5}',
     ]);
+  });
+
+  it("an external scorer is sent each row's text as the file has it", async () => {
+    // Answers with the line it was sent, as a string: what it saw, digit for digit.
+    const echo = commandScorer([process.execPath, "-e", `require("readline").createInterface({ input: process.stdin }).on("line", (l) => console.log(JSON.stringify({ score: l })));`]);
+    const o = out();
+    await score(odd, o, [{ field: "seen", output: "score" }], echo);
+    expect(lines(o).map((l) => (JSON.parse(l) as { seen: string }).seen)).toEqual(oddLines);
+    const b = out();
+    await score(big, b, [{ field: "seen", output: "score" }], echo);
+    expect(lines(b).map((l) => (JSON.parse(l) as { seen: string }).seen)).toEqual(BIG);
   });
 });
