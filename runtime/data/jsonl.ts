@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import { open, rename, rm, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -8,6 +9,8 @@ export type OnError = "fail" | "skip";
 export interface ReadOptions {
   /** "fail" (the default) throws a DataError at the first malformed line; "skip" counts it and goes on. */
   readonly onError?: OnError;
+  /** Lines longer than this are malformed (default MAX_LINE_BYTES). */
+  readonly maxLineBytes?: number;
 }
 
 export interface JsonlRow {
@@ -83,10 +86,11 @@ export function readJsonl(file: string, opts: ReadOptions = {}): JsonlReader {
       report.badLines = [];
       report.unfit = 0;
       delete report.firstUnfit;
-      for await (const { texts, first } of lineBatches(file)) {
+      for await (const { texts, first } of lineBatches(file, opts.maxLineBytes ?? MAX_LINE_BYTES)) {
         for (let i = 0; i < texts.length; i++) {
           const line = first + i;
-          const parsed = parseLine(texts[i]!, line === 1);
+          const t = texts[i]!;
+          const parsed = typeof t === "string" ? parseLine(t, line === 1) : t.problem;
           if (parsed === undefined) continue;
           if (typeof parsed === "string") {
             if (onError === "fail") throw new DataError(file, line, parsed);
@@ -120,38 +124,69 @@ function parseLine(text: string, first: boolean): { row: Record<string, unknown>
   return { row: v as Record<string, unknown>, text: t };
 }
 
+/** A line that cannot be a row whatever it holds: why, for the report. */
+interface LineProblem {
+  readonly problem: string;
+}
+
+/** The longest line read as a row; a longer one is a malformed line (and could not be a string). */
+export const MAX_LINE_BYTES = 256 * 1024 * 1024;
+
+/** A line's text, or its problem when its bytes are not UTF-8 (a decoder would replace them silently). */
+function decodeLine(bytes: Buffer, start = 0, end = bytes.length): string | LineProblem {
+  const text = bytes.toString("utf8", start, end);
+  // U+FFFD is in the text either as written (valid) or in place of bad bytes: only then is it checked.
+  if (text.includes("\uFFFD") && !isUtf8(bytes.subarray(start, end))) return { problem: "the line is not valid UTF-8" };
+  return text;
+}
+
 /**
  * The lines of a file, a chunk's worth at a time: one await per chunk rather than per line keeps
- * the per-row cost down to a decode and a parse.
+ * the per-row cost down to a decode and a parse. A line that is not UTF-8, or longer than
+ * maxBytes (whose bytes are passed over, not kept), comes as its problem.
  */
-async function* lineBatches(file: string): AsyncGenerator<{ readonly texts: readonly string[]; readonly first: number }> {
+async function* lineBatches(file: string, maxBytes: number): AsyncGenerator<{ readonly texts: readonly (string | LineProblem)[]; readonly first: number }> {
   const fh = await open(file, "r");
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     // The start of a line that spans chunks, copied out because `buf` is reused.
     let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let tooLong = false;
     let next = 1;
+    const tooLongProblem: LineProblem = { problem: `the line is longer than ${maxBytes >= 1024 * 1024 ? `${maxBytes / (1024 * 1024)} MiB` : `${maxBytes} bytes`}` };
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
       if (bytesRead === 0) break;
-      const texts: string[] = [];
+      const texts: (string | LineProblem)[] = [];
       let start = 0;
       for (let nl = buf.indexOf(NEWLINE, start); nl !== -1 && nl < bytesRead; nl = buf.indexOf(NEWLINE, start)) {
-        if (pending.length) {
-          texts.push(Buffer.concat([...pending, buf.subarray(start, nl)]).toString("utf8"));
-          pending = [];
+        if (tooLong || pendingBytes + (nl - start) > maxBytes) {
+          texts.push(tooLongProblem);
+        } else if (pending.length) {
+          texts.push(decodeLine(Buffer.concat([...pending, buf.subarray(start, nl)])));
         } else {
-          texts.push(buf.toString("utf8", start, nl));
+          texts.push(decodeLine(buf, start, nl));
         }
+        pending = [];
+        pendingBytes = 0;
+        tooLong = false;
         start = nl + 1;
       }
-      if (start < bytesRead) pending.push(Buffer.from(buf.subarray(start, bytesRead)));
+      if (start < bytesRead && !tooLong) {
+        pendingBytes += bytesRead - start;
+        if (pendingBytes > maxBytes) {
+          tooLong = true;
+          pending = [];
+        } else pending.push(Buffer.from(buf.subarray(start, bytesRead)));
+      }
       if (texts.length) {
         yield { texts, first: next };
         next += texts.length;
       }
     }
-    if (pending.length) yield { texts: [Buffer.concat(pending).toString("utf8")], first: next };
+    if (tooLong) yield { texts: [tooLongProblem], first: next };
+    else if (pending.length) yield { texts: [decodeLine(Buffer.concat(pending))], first: next };
   } finally {
     await fh.close();
   }

@@ -71,6 +71,28 @@ describe("readJsonl", () => {
     expect(got.map((r) => r.line)).toEqual([1, 2, 3]);
   });
 
+  it("counts a line that is not UTF-8 as malformed, instead of reading replacement characters", async () => {
+    const file = tmp.file("latin1.jsonl");
+    // Line 2 is Latin-1 ("café" with a lone 0xE9 byte); line 3 holds a real U+FFFD, which is valid.
+    writeFileSync(file, Buffer.concat([Buffer.from('{"id":1}\n{"id":2,"s":"caf'), Buffer.from([0xe9]), Buffer.from('"}\n{"id":3,"s":"\uFFFD"}\n', "utf8")]));
+    const reader = readJsonl(file, { onError: "skip" });
+    const rows = await collect(reader);
+    expect(rows.map((r) => r.row)).toEqual([{ id: 1 }, { id: 3, s: "\uFFFD" }]);
+    expect(reader.report).toMatchObject({ rows: 2, skipped: 1, badLines: [2] });
+    await expect(collect(readJsonl(file))).rejects.toMatchObject({ line: 2, reason: "the line is not valid UTF-8" });
+  });
+
+  it("counts a line longer than the limit as malformed, without keeping it, inside a chunk or across chunks", async () => {
+    const file = tmp.file("too-long.jsonl");
+    const huge = `{"s":"${"x".repeat(3 * 1024 * 1024)}"}`; // spans several 1 MiB chunks
+    writeFileSync(file, `{"id":1}\n{"s":"${"y".repeat(2000)}"}\n${huge}\n{"id":4}\n${huge}`);
+    const reader = readJsonl(file, { onError: "skip", maxLineBytes: 1024 * 1024 });
+    const rows = await collect(reader);
+    expect(rows.map((r) => r.line)).toEqual([1, 2, 4]);
+    expect(reader.report).toMatchObject({ skipped: 2, badLines: [3, 5] });
+    await expect(collect(readJsonl(file, { maxLineBytes: 1000 }))).rejects.toMatchObject({ line: 2, reason: "the line is longer than 1000 bytes" });
+  });
+
   it("strips a byte-order mark", async () => {
     const file = tmp.file("bom.jsonl");
     writeFileSync(file, '\uFEFF{"id":1}\n');
