@@ -122,8 +122,8 @@ export type ForLoopCstChildren = {
   Identifier: IToken[];
   In: IToken[];
   from: RowChainCstNode[];
-  DotDot: IToken[];
-  to: RowChainCstNode[];
+  DotDot?: IToken[];
+  to?: RowChainCstNode[];
   LCurly: IToken[];
   loopItem?: LoopItemCstNode[];
   RCurly: IToken[];

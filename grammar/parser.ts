@@ -90,9 +90,12 @@ export class StagecraftParser extends CstParser {
     this.CONSUME(T.For);
     this.CONSUME(T.Identifier);
     this.CONSUME(T.In);
+    // A range (`1..4`), or, without `..`, a list of rounds (`[2, 3, 5]`, or a param holding one).
     this.SUBRULE(this.rowChain, { LABEL: "from" });
-    this.CONSUME(T.DotDot);
-    this.SUBRULE2(this.rowChain, { LABEL: "to" });
+    this.OPTION(() => {
+      this.CONSUME(T.DotDot);
+      this.SUBRULE2(this.rowChain, { LABEL: "to" });
+    });
     this.CONSUME(T.LCurly);
     this.MANY(() => this.SUBRULE(this.loopItem));
     this.CONSUME(T.RCurly);

@@ -1,8 +1,9 @@
 import type { Span } from "../diagnostics/span.js";
-import type { Item } from "../syntax/ast.js";
 import type { Checker } from "./checker.js";
-import { constInt, templateText } from "./evaluate.js";
-import type { Instance } from "./scope.js";
+import type { Expr, Item } from "../syntax/ast.js";
+import { constInt, evalExpr, templateText } from "./evaluate.js";
+import type { Instance, Scope } from "./scope.js";
+import { describeTy } from "./types.js";
 
 /** Loops longer than this are refused: they are almost always a typo in a bound. */
 export const MAX_ROUNDS = 10_000;
@@ -57,26 +58,62 @@ export function expandLoops(c: Checker, file: string, items: readonly Item[], en
 }
 
 function expandLoop(c: Checker, file: string, item: Extract<Item, { kind: "for" }>, env: ReadonlyMap<string, number>, out: Instance[]): void {
-  const scope = { env, file };
-  const from = constInt(c, item.from, scope, "the start of a loop range");
-  const to = constInt(c, item.to, scope, "the end of a loop range");
-  if (from === undefined || to === undefined) return;
-  const whole: Span = { file: item.from.span.file, start: item.from.span.start, end: item.to.span.end };
-  if (to < from) {
-    c.report("SC2111", whole, `the range ${from}..${to} is empty: the end is before the start`, { suggestion: `ranges include both ends and count up: ${to}..${from}` });
-    return;
-  }
-  if (to - from + 1 > MAX_ROUNDS) {
-    c.report("SC2111", whole, `the range ${from}..${to} has ${to - from + 1} rounds; at most ${MAX_ROUNDS} are allowed`);
-    return;
-  }
+  const rounds = item.to ? rangeRounds(c, item.from, item.to, { env, file }) : listRounds(c, item.from, { env, file });
+  if (rounds === undefined) return;
   if (env.has(item.variable)) {
     c.report("SC2002", item.variableSpan, `the loop variable '${item.variable}' is already used by an enclosing loop`);
     return;
   }
-  for (let v = from; v <= to; v++) {
+  for (const v of rounds) {
     const inner = new Map(env);
     inner.set(item.variable, v);
     expandLoops(c, file, item.body, inner, out);
   }
+}
+
+/** The rounds of `from..to`: both ends included, counting up. */
+function rangeRounds(c: Checker, fromExpr: Expr, toExpr: Expr, scope: Scope): number[] | undefined {
+  const from = constInt(c, fromExpr, scope, "the start of a loop range");
+  const to = constInt(c, toExpr, scope, "the end of a loop range");
+  if (from === undefined || to === undefined) return undefined;
+  const whole: Span = { file: fromExpr.span.file, start: fromExpr.span.start, end: toExpr.span.end };
+  if (to < from) {
+    c.report("SC2111", whole, `the range ${from}..${to} is empty: the end is before the start`, { suggestion: `ranges include both ends and count up: ${to}..${from}` });
+    return undefined;
+  }
+  if (to - from + 1 > MAX_ROUNDS) {
+    c.report("SC2111", whole, `the range ${from}..${to} has ${to - from + 1} rounds; at most ${MAX_ROUNDS} are allowed`);
+    return undefined;
+  }
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+/** The rounds of a loop over a list: whole numbers known before the run, each once, in list order. */
+function listRounds(c: Checker, e: Expr, scope: Scope): number[] | undefined {
+  const ty = evalExpr(c, e, scope);
+  if (ty.t === "unknown") return undefined;
+  if (ty.t !== "list") {
+    const suggestion = ty.t === "number" && ty.value !== undefined ? `for a range write from..to, e.g. 1..${ty.value}` : "for example `for t in 1..4` or `for t in [2, 3, 5]`";
+    c.reportIn(scope, "SC2101", e.span, `a loop runs over a range (from..to) or a list of whole numbers, not ${describeTy(ty)}`, { suggestion });
+    return undefined;
+  }
+  const rounds: number[] = [];
+  for (const [i, item] of ty.items.entries()) {
+    if (item.t === "unknown") return undefined;
+    if (item.t !== "number" || item.value === undefined || !Number.isInteger(item.value)) {
+      const at = e.kind === "list" ? (e.items[i]?.span ?? e.span) : e.span;
+      c.reportIn(scope, "SC2101", at, `the rounds of a loop must be whole numbers known before the run, not ${describeTy(item)}`);
+      return undefined;
+    }
+    if (rounds.includes(item.value)) {
+      c.reportIn(scope, "SC2111", e.span, `the list of rounds has ${item.value} twice: every round must declare its own names`);
+      return undefined;
+    }
+    rounds.push(item.value);
+  }
+  if (rounds.length > MAX_ROUNDS) {
+    c.report("SC2111", e.span, `the loop has ${rounds.length} rounds; at most ${MAX_ROUNDS} are allowed`);
+    return undefined;
+  }
+  return rounds;
 }

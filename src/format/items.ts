@@ -91,7 +91,9 @@ function itemDoc(ctx: FormatContext, item: Item, cs: readonly Comment[]): Doc {
       return fieldBlock(ctx, item, `stage ${templateText(ctx, item.name)} : ${item.stageKind}`, item.fields, cs);
     case "for": {
       // Comments in the loop header are placed with the header line, not inside its bounds.
-      const header: Doc = [`for ${item.variable} in `, exprDoc(ctx, item.from, []), "..", exprDoc(ctx, item.to, [])];
+      const header: Doc = item.to
+        ? [`for ${item.variable} in `, exprDoc(ctx, item.from, []), "..", exprDoc(ctx, item.to, [])]
+        : [`for ${item.variable} in `, exprDoc(ctx, item.from, [])];
       return block(ctx, item, header, item.body.map((i) => itemElement(ctx, i)), cs);
     }
     default:

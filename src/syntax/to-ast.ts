@@ -113,7 +113,7 @@ export class AstBuilder {
     const v = c.Identifier?.[0];
     const from = c.from?.[0];
     const to = c.to?.[0];
-    if (!v || !from || !to) return undefined;
+    if (!v || !from) return undefined;
     const body: Item[] = [];
     this.loopVars.push(v.image);
     try {
@@ -124,7 +124,7 @@ export class AstBuilder {
     } finally {
       this.loopVars.pop();
     }
-    return { kind: "for", variable: v.image, variableSpan: this.tok(v), from: this.chain(from), to: this.chain(to), body, span: this.node(n) };
+    return { kind: "for", variable: v.image, variableSpan: this.tok(v), from: this.chain(from), ...(to ? { to: this.chain(to) } : {}), body, span: this.node(n) };
   }
 
   /** Splits `hybrid_{t-1}` into text and holes; each hole is parsed as an expression in place. */

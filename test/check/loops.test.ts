@@ -69,4 +69,28 @@ for i in 1..2 { for j in 1..3 { stage e_{i}_{j} : eval { from = hybrid_0  data =
     expect(r.diagnostics).toEqual([]);
     expect(r.program!.stages.map((s) => s.inst.name)).toContain("e_2_3");
   });
+
+  it("run over a list of rounds, in its order, from a literal or a param", () => {
+    const r = checkText(`${base}
+param thresholds = [2, 3, 5]
+for t in thresholds { stage keep_{t} : eval { from = hybrid_0  data = d | take(t) } }
+for u in [7, 1] { stage pick_{u} : eval { from = hybrid_0  data = d | take(u) } }`);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.program!.stages.map((s) => s.inst.name)).toEqual(["hybrid_0", "keep_2", "keep_3", "keep_5", "pick_7", "pick_1"]);
+  });
+
+  it("refuses a list loop over what is not a list of distinct whole numbers, saying which item", () => {
+    const one = (over: string) => checkText(`${base}\nfor t in ${over} { stage a_{t} : eval { from = hybrid_0  data = d } }`);
+    const number = one("4");
+    expect(codes(number)).toEqual(["SC2101"]);
+    expect(number.diagnostics[0]!.message).toBe("a loop runs over a range (from..to) or a list of whole numbers, not the number 4");
+    expect(number.diagnostics[0]!.suggestion).toBe("for a range write from..to, e.g. 1..4");
+    const text = `${base}\nfor t in [1, 2.5] { stage a_{t} : eval { from = hybrid_0  data = d } }`;
+    const fraction = checkText(text);
+    expect(codes(fraction)).toEqual(["SC2101"]);
+    expect(text.slice(fraction.diagnostics[0]!.span.start, fraction.diagnostics[0]!.span.end)).toBe("2.5");
+    expect(codes(one(`["a", "b"]`))).toEqual(["SC2101"]);
+    expect(codes(one("[2, 3, 2]"))).toEqual(["SC2111"]);
+    expect(one("[2, 3, 2]").diagnostics[0]!.message).toContain("has 2 twice");
+  });
 });

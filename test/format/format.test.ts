@@ -47,6 +47,11 @@ describe("layout", () => {
     );
   });
 
+  it("writes a loop over a list of rounds", () => {
+    expect(fmt("for t in [ 2,3 ,5 ] {\nparam p_{t} = t }")).toBe(lines("for t in [2, 3, 5] {", "  param p_{t} = t", "}"));
+    expect(fmt("for t in rounds{param p_{t} = t}")).toBe(lines("for t in rounds {", "  param p_{t} = t", "}"));
+  });
+
   it("keeps literals exactly as written", () => {
     const src = 'param a = [16K, 2e-4, 32.8B, 3%, 0.050, "q\\"x\\u0041", /^<think>.*\\//s, true, false]';
     expect(fmt(src)).toBe(lines(src));
@@ -219,6 +224,7 @@ const VARIED: readonly string[] = [
   "model a = x\n  # c1\n\n\n  # c2\nmodel b = f(a,\n   # own\n   b # t\n   ) # end\n",
   "pipeline p { a = [1, 2,\n 3] b = { x: f(1, # one\n 2) }\n # tail\n}\n",
   "for t in 1..n + 1 { # loop\n  for u in 0..2 {\n    stage s_{t}_{u} : k { a = t*u }\n  }\n\n  # between\n  param q_{t} = 1 }\n",
+  "for t in [2, # two\n 3] { # loop\n  param q_{t} = t }\n",
   `dataset d = ${Array.from({ length: 12 }, (_, i) => `step${i}(arg${i}: ${i})`).join(" | ")} frozen # after frozen\n`,
   `param p = f(${Array.from({ length: 30 }, (_, i) => `[${i}, { k: g(${i}) }]`).join(", ")})\n`,
   "param p = a ? f(b, # cmt\n c) : [d\n # dangling\n ]\n",
