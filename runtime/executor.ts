@@ -1,11 +1,12 @@
 import { mkdir, mkdtemp, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { type AttemptLogs, type NodeManifest, type RunNode, type RunRecord, newRunId, pipelineOf } from "../src/cache/manifest.js";
-import type { Digest } from "../src/cache/digest.js";
+import { type Digest, digestFile } from "../src/cache/digest.js";
 import { markWriting, settleDeadJournals } from "../src/cache/inflight.js";
 import type { Store } from "../src/cache/store.js";
 import type { Ir, IrNode, NodeId } from "../src/ir/ir.js";
 import type { Plan, PlannedNode } from "../src/plan/plan.js";
+import { mapLimit } from "../src/plan/map-limit.js";
 import { BACKEND_KINDS } from "../src/plan/versions.js";
 import type { RunEvent } from "./events.js";
 import { FailedWithLogs, type LogFiles, type NodeOutcome, type NodeRunner, type RunnerContext } from "./runner.js";
@@ -19,6 +20,8 @@ export interface RunOptions {
   readonly backend: string;
   readonly emit: (e: RunEvent) => void;
   readonly runners?: Readonly<Record<string, NodeRunner>>;
+  /** A file's digest, through the stat cache where the caller has one (default: read and hash it). */
+  readonly digest?: (file: string) => Promise<Digest>;
 }
 
 export interface RunResult {
@@ -45,6 +48,7 @@ function whereOf(ir: Ir, node: IrNode, sourceOf: (file: string) => string | unde
  */
 export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions, sourceOf: (file: string) => string | undefined): Promise<RunResult> {
   const runners = opts.runners ?? RUNNERS;
+  const digest = opts.digest ?? digestFile;
   const started = Date.now();
   const runId = newRunId();
   const startedAt = new Date().toISOString();
@@ -79,45 +83,39 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
   const unverified = new Map<NodeId, Digest[]>();
 
   // Cached results: their outputs feed what runs; a command's declared outputs are put back in place.
+  // Served several at a time (each is a few file system calls, and a large pipeline has thousands),
+  // then taken in plan order, so what is said comes in the same order every time.
+  const cached = plan.nodes.filter((pn) => pn.status === "cached");
+  const served = await mapLimit(cached, SERVE_AT_ONCE, (pn) => serveCached(store, pn, ir.nodes.get(pn.id)!, digest));
+  const servedBy = new Map(cached.map((pn, i) => [pn.id, served[i]!] as const));
   for (const pn of plan.nodes) {
+    const s = servedBy.get(pn.id);
     if (pn.status === "source") done.set(pn.id, "ok");
-    else if (pn.status === "cached") {
-      // Present and of the recorded size, so a damaged result is never handed to the next stage.
-      const m = await store.readManifest(pn.fingerprint);
-      // A result that cannot be served fails its node, with the reason, like a command that fails:
-      // never a crash, and never a silent skip of everything downstream.
-      let problem = m.ok ? undefined : `its cached result cannot be used: ${m.detail}`;
-      let inTheWay = false;
-      if (m.ok && pn.op === "command") {
-        try {
-          await putBack(store, m.manifest, ir.nodes.get(pn.id)!, pn, opts.emit);
-        } catch (err: unknown) {
-          if (err instanceof UnusableResult) {
-            // Like a miss: the command runs again (what reads it waits for it, as for any node that runs).
-            opts.emit({ type: "warning", node: pn.name, message: `${err.message}: running it again` });
-            toRun.push(pn);
-            continue;
-          }
-          problem = err instanceof Error ? err.message : String(err);
-          inTheWay = err instanceof OutputInTheWay;
-        }
+    else if (s) {
+      for (const w of s.warnings) opts.emit({ type: "warning", node: pn.name, message: w });
+      if (s.kind === "rerun") {
+        // Like a miss: the command runs again (what reads it waits for it, as for any node that runs).
+        toRun.push(pn);
+        continue;
       }
-      if (!m.ok || problem !== undefined) {
-        const error = inTheWay ? `${problem}` : `${problem} (\`stagecraft cache verify\` lists what is damaged)`;
+      if (s.kind === "failed") {
+        // A result that cannot be served fails its node, with the reason, like a command that fails:
+        // never a crash, and never a silent skip of everything downstream.
         done.set(pn.id, "failed");
         failed++;
-        entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "failed", error });
-        opts.emit({ type: "node-failed", node: pn.name, op: pn.op, error, where: whereOf(ir, ir.nodes.get(pn.id)!, sourceOf) });
+        entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "failed", error: s.error });
+        opts.emit({ type: "node-failed", node: pn.name, op: pn.op, error: s.error, where: whereOf(ir, ir.nodes.get(pn.id)!, sourceOf) });
         if (!opts.keepGoing) stopping = true;
         continue;
       }
-      outputs.set(pn.id, new Map(m.manifest.outputs.map((o) => [o.name, store.objectPath(o.digest)])));
-      if (pn.op !== "command") unverified.set(pn.id, m.manifest.outputs.map((o) => o.digest));
+      const m = s.manifest;
+      outputs.set(pn.id, new Map(m.outputs.map((o) => [o.name, store.objectPath(o.digest)])));
+      if (pn.op !== "command") unverified.set(pn.id, m.outputs.map((o) => o.digest));
       done.set(pn.id, "ok");
       entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "restored" });
       restored++;
       // A result worth a line (an eval's accuracy, a training stage's final loss) is shown again.
-      if (m.manifest.summary) opts.emit({ type: "node-done", node: pn.name, op: pn.op, action: "restored", seconds: 0, detail: m.manifest.summary });
+      if (m.summary) opts.emit({ type: "node-done", node: pn.name, op: pn.op, action: "restored", seconds: 0, detail: m.summary });
     } else if (pn.status !== "run") done.set(pn.id, "unavailable");
   }
 
@@ -280,18 +278,36 @@ async function keepFailedLogs(store: Store, files: LogFiles): Promise<AttemptLog
   }
 }
 
-/** Puts a cached command's declared output files back where the pipeline expects them (see outputs.ts). */
-async function putBack(store: Store, m: NodeManifest, node: IrNode, pn: PlannedNode, emit: (e: RunEvent) => void): Promise<void> {
-  const r = await restoreOutputs(store, m.outputs, node);
-  if (r.ok) {
-    for (const k of r.kept) emit({ type: "warning", node: pn.name, message: keptMessage(k.output, k.as, "and put the cached result back") });
-    return;
-  }
-  // A damaged object is removed (it can never be served), so the rerun's output takes its place.
-  const o = m.outputs.find((x) => x.name === r.output);
-  if (r.reason === "corrupt" && o) await store.deleteObject(o.digest);
-  throw new UnusableResult(`cached output ${r.output} ${r.reason === "corrupt" ? "was damaged and has been removed" : "is gone"} (${r.detail})`);
-}
+/** How many cached results are served at once. */
+const SERVE_AT_ONCE = 16;
 
-/** A cached command result that cannot be put back: the command runs again instead. */
-class UnusableResult extends Error {}
+/** A cached result served, to run again (an output could not be put back), or failed; with warnings to show. */
+type Served =
+  | { readonly kind: "ok"; readonly manifest: NodeManifest; readonly warnings: readonly string[] }
+  | { readonly kind: "rerun"; readonly warnings: readonly string[] }
+  | { readonly kind: "failed"; readonly error: string; readonly warnings: readonly string[] };
+
+/**
+ * A cached node's result, checked present and of the recorded size (so a damaged result is never
+ * handed to the next stage), with a command's declared output files put back where the pipeline
+ * expects them (see outputs.ts).
+ */
+async function serveCached(store: Store, pn: PlannedNode, node: IrNode, digest: (file: string) => Promise<Digest>): Promise<Served> {
+  const read = await store.readManifest(pn.fingerprint, { remembered: true });
+  const damaged = (problem: string) => `${problem} (\`stagecraft cache verify\` lists what is damaged)`;
+  if (!read.ok) return { kind: "failed", error: damaged(`its cached result cannot be used: ${read.detail}`), warnings: [] };
+  const m = read.manifest;
+  if (pn.op !== "command") return { kind: "ok", manifest: m, warnings: [] };
+  try {
+    const r = await restoreOutputs(store, m.outputs, node, digest);
+    if (r.ok) return { kind: "ok", manifest: m, warnings: r.kept.map((k) => keptMessage(k.output, k.as, "and put the cached result back")) };
+    // A damaged object is removed (it can never be served), so the rerun's output takes its place.
+    const o = m.outputs.find((x) => x.name === r.output);
+    if (r.reason === "corrupt" && o) await store.deleteObject(o.digest);
+    const why = `cached output ${r.output} ${r.reason === "corrupt" ? "was damaged and has been removed" : "is gone"} (${r.detail})`;
+    return { kind: "rerun", warnings: [`${why}: running it again`] };
+  } catch (err: unknown) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { kind: "failed", error: err instanceof OutputInTheWay ? message : damaged(message), warnings: [] };
+  }
+}

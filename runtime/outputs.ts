@@ -1,6 +1,6 @@
 import { link, lstat, mkdir, rename, unlink } from "node:fs/promises";
 import path from "node:path";
-import { digestFile } from "../src/cache/digest.js";
+import { type Digest, digestFile } from "../src/cache/digest.js";
 import { keptName } from "../src/cache/kept-name.js";
 import type { ManifestOutput } from "../src/cache/manifest.js";
 import type { Store } from "../src/cache/store.js";
@@ -71,12 +71,12 @@ export type RestoreResult =
  * Puts a cached command's declared outputs back in place. An output that already holds the cached
  * bytes is left alone; one that holds other content the cache does not have is kept aside first.
  */
-export async function restoreOutputs(store: Store, outputs: readonly ManifestOutput[], node: IrNode): Promise<RestoreResult> {
+export async function restoreOutputs(store: Store, outputs: readonly ManifestOutput[], node: IrNode, digest: (file: string) => Promise<Digest> = digestFile): Promise<RestoreResult> {
   const kept: { output: string; as: string }[] = [];
   for (const o of outputs) {
     const dest = outputPath(node, o.name);
     const st = await lstat(dest).catch(() => undefined);
-    if (st?.isFile() && st.size === o.size && (await digestFile(dest).catch(() => undefined)) === o.digest) continue;
+    if (st?.isFile() && st.size === o.size && (await digest(dest).catch(() => undefined)) === o.digest) continue;
     if (st?.isDirectory()) throw new OutputInTheWay(`declared output ${o.name} is a directory: outputs are files, and stagecraft does not remove a directory to make room for one (move it away)`);
     const as = await keepUnknownContent(store, dest);
     if (as) kept.push({ output: shown(dest), as: shown(as) });

@@ -1,4 +1,4 @@
-import type { BigIntStats } from "node:fs";
+import { type BigIntStats, statSync } from "node:fs";
 import { open, readdir, readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { ensureDir, writeFileAtomic } from "./files.js";
@@ -55,9 +55,35 @@ export class StatCache {
     return new StatCache(root, await readEntries(path.join(root, STAT_CACHE_FILE)));
   }
 
+  /**
+   * What one stat says of `file`, without reading it: missing, a directory (or other non-file), or a
+   * file with its digest when the cache knows it unchanged (undefined: it must be hashed). Synchronous:
+   * a plan asks this of every cached output, and a stat is cheaper than the promise around it.
+   */
+  peek(file: string): { readonly kind: "missing" } | { readonly kind: "other" } | { readonly kind: "file"; readonly digest: Digest | undefined } {
+    const abs = path.resolve(file);
+    let st: BigIntStats | undefined;
+    try {
+      st = statSync(abs, { bigint: true, throwIfNoEntry: false });
+    } catch {
+      return { kind: "other" };
+    }
+    if (!st) return { kind: "missing" };
+    if (!st.isFile()) return { kind: "other" };
+    const known = this.entries.get(abs);
+    return { kind: "file", digest: known && sameFile(known, st) ? known.digest : undefined };
+  }
+
   /** A file's digest; a directory's is that of its files' relative paths and digests, in name order. */
   async digest(file: string): Promise<StatDigest> {
     const abs = path.resolve(file);
+    // One stat answers a known file (the common case, and one file system call, where opening it
+    // would be three); a directory is walked; what is neither (a FIFO, a device) is never opened.
+    const first = await stat(abs, { bigint: true });
+    if (first.isDirectory()) return await this.digestDir(abs);
+    if (!first.isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: "EINVAL" });
+    const seen = this.entries.get(abs);
+    if (seen && sameFile(seen, first)) return { digest: seen.digest, cached: true };
     const fh = await open(abs, "r");
     try {
       const before = await fh.stat({ bigint: true });

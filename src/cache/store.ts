@@ -42,6 +42,12 @@ export interface ReadManifestOptions {
   readonly verify?: boolean;
   /** Also re-hash every listed object: slow on large outputs, and what a shared or suspect cache needs. */
   readonly rehash?: boolean;
+  /**
+   * Use (and keep) the manifest as this process last read or wrote it, instead of reading the file
+   * again: for a plan and the run after it, which read the same manifests. Checks of the cache
+   * itself (verify, gc) read the file.
+   */
+  readonly remembered?: boolean;
 }
 
 export interface StoredFile {
@@ -76,6 +82,13 @@ export class Store {
   private readonly objectsDir: string;
   private readonly nodesDir: string;
   private readonly runsDir: string;
+  /**
+   * Manifests read or written by this process, by fingerprint hex, for reads that ask for them
+   * (`remembered`). A manifest is never rewritten with other content (its name is its fingerprint),
+   * so a plan and the run after it read each once; what it names is still checked on every
+   * verifying read.
+   */
+  private readonly manifests = new Map<string, NodeManifest>();
 
   private constructor(root: string) {
     this.root = path.resolve(root);
@@ -219,18 +232,24 @@ export class Store {
       throw new Error(`cannot record the result: ${path.relative(this.root, dest)} in the cache ${this.root} is a directory (\`stagecraft cache verify\` lists it; move it away)`);
     }
     await writeFileAtomic(this.tmpDir, dest, `${JSON.stringify(m, null, 2)}\n`, { durable: true });
+    this.manifests.set(fingerprintHex(m.fingerprint), m);
   }
 
   async readManifest(fingerprint: string, opts: ReadManifestOptions = {}): Promise<ManifestRead> {
-    const file = this.manifestPath(fingerprint);
-    const read = await readJson(file, parseManifest);
-    if (!read.ok) {
-      const detail = read.reason === "missing" ? "no manifest for this fingerprint" : read.detail;
-      return { ok: false, reason: read.reason, detail };
-    }
-    const m = read.value;
-    if (fingerprintHex(m.fingerprint) !== fingerprintHex(fingerprint)) {
-      return { ok: false, reason: "corrupt", detail: `${path.basename(file)} records fingerprint ${m.fingerprint}` };
+    const hex = fingerprintHex(fingerprint);
+    let m = opts.remembered ? this.manifests.get(hex) : undefined;
+    if (!m) {
+      const file = this.manifestPath(fingerprint);
+      const read = await readJson(file, parseManifest);
+      if (!read.ok) {
+        const detail = read.reason === "missing" ? "no manifest for this fingerprint" : read.detail;
+        return { ok: false, reason: read.reason, detail };
+      }
+      m = read.value;
+      if (fingerprintHex(m.fingerprint) !== hex) {
+        return { ok: false, reason: "corrupt", detail: `${path.basename(file)} records fingerprint ${m.fingerprint}` };
+      }
+      this.manifests.set(hex, m);
     }
     if (opts.verify === false) return { ok: true, manifest: m };
     for (const o of manifestObjects(m)) {
@@ -349,6 +368,7 @@ export class Store {
 
   /** Removes a manifest; returns the bytes freed (0 if it was already gone). For gc, under the run lock. */
   async deleteManifest(fingerprint: string): Promise<number> {
+    this.manifests.delete(fingerprintHex(fingerprint));
     return removeCounting(this.manifestPath(fingerprint));
   }
 

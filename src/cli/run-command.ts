@@ -116,7 +116,7 @@ async function runWith(
   const result =
     executor === "slurm"
       ? await runOnSlurm(s, plan, a, io, signal, emit, say)
-      : await execute(plan, s.ir, s.store, { jobs, keepGoing: a.flags.has("--keep-going"), signal, backend: s.backend, emit }, (f) => s.sources.get(f));
+      : await execute(plan, s.ir, s.store, { jobs, keepGoing: a.flags.has("--keep-going"), signal, backend: s.backend, emit, digest: async (f) => (await s.stats.digest(f)).digest }, (f) => s.sources.get(f));
   if (executor !== "slurm") await saveStats(s);
   return result.status === "ok" ? EXIT.ok : result.status === "interrupted" ? 130 : EXIT.errors;
 }

@@ -14,8 +14,11 @@ export type Status = "cached" | "run" | "blocked" | "skipped" | "source";
 
 /** What the plan reads from the outside world: file digests and the cache. No writes. */
 export interface PlanEnv {
-  /** The content digest of a file, or undefined when it does not exist. */
-  digestFile(path: string): Promise<string | undefined>;
+  /**
+   * The content digest of a file (a directory's, of what it holds); undefined when it does not
+   * exist, and why when it cannot be read (a FIFO or a device, no permission).
+   */
+  digestFile(path: string): Promise<string | { readonly problem: string } | undefined>;
   /** For each fingerprint: whether a complete, intact result is in the cache, and if not, why. */
   lookup(fingerprints: readonly string[]): Promise<readonly Lookup[]>;
   /** For each node name: the record its latest cached result was made with (explains a change), or the run it failed in. */
@@ -95,10 +98,9 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
     const missingFiles: string[] = [];
     for (const f of reads.get(node.id) ?? []) {
       const d = digestList[digests.get(f) ?? -1];
-      if (d === undefined) {
-        // A missing data source blocks; a missing script named in argv may be a program on PATH.
-        if (node.op === "jsonl" || isDeclaredInput(node, f)) missingFiles.push(f);
-      } else files[f] = d;
+      if (typeof d === "string") files[f] = d;
+      // A missing data source blocks; a missing script named in argv may be a program on PATH.
+      else if (node.op === "jsonl" || isDeclaredInput(node, f)) missingFiles.push(d === undefined ? `input file ${f} does not exist` : `input file ${f} ${d.problem}`);
     }
     const json = statics.paramsJson.get(node.id);
     const fp = fingerprintNode(node, ir, fps, files, opts.backend, json === undefined ? undefined : { paramsJson: json });
@@ -136,7 +138,7 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
     let reasons: string[];
     if (missingFiles.length) {
       st = "blocked";
-      reasons = missingFiles.map((f) => `input file ${f} does not exist`);
+      reasons = missingFiles;
     } else if (blockedBy) {
       st = "blocked";
       reasons = [`upstream ${blockedBy.name} is blocked`];

@@ -20,8 +20,12 @@ export function storePlanEnv(store: Store, stats: StatCache, executor: "local" |
     async digestFile(file) {
       try {
         return (await stats.digest(file)).digest;
-      } catch {
-        return undefined;
+      } catch (err: unknown) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+        if (code === "EINVAL") return { problem: "is not a regular file or a directory (a FIFO or a device cannot be fingerprinted)" };
+        if (code === "EACCES" || code === "EPERM") return { problem: "cannot be read (permission denied)" };
+        return { problem: `cannot be read (${code ?? (err instanceof Error ? err.message : String(err))})` };
       }
     },
     async lookup(fingerprints) {
@@ -31,7 +35,7 @@ export function storePlanEnv(store: Store, stats: StatCache, executor: "local" |
       const listed = fingerprints.filter((fp) => present.has(fp));
       const checked = new Map(
         await mapLimit(listed, 32, async (fp): Promise<[string, Lookup]> => {
-          const r = await store.readManifest(fp, { verify: true });
+          const r = await store.readManifest(fp, { verify: true, remembered: true });
           if (r.ok) return [fp, CACHED];
           return [fp, { ok: false, reason: r.reason === "object-missing" ? "object-missing" : r.reason === "missing" ? "missing" : "corrupt", detail: r.detail }];
         }),
@@ -39,21 +43,22 @@ export function storePlanEnv(store: Store, stats: StatCache, executor: "local" |
       return fingerprints.map((fp) => checked.get(fp) ?? NOT_CACHED);
     },
     async outputNotes(fingerprint, node) {
-      const m = await store.readManifest(fingerprint, { verify: false });
+      const m = await store.readManifest(fingerprint, { verify: false, remembered: true });
       if (!m.ok) return [];
       const notes: string[] = [];
       for (const o of m.manifest.outputs) {
         const file = path.join(commandDir(node), o.name);
-        const st = await lstat(file).catch(() => undefined);
-        if (!st) {
+        const seen = stats.peek(file);
+        if (seen.kind === "missing") {
           notes.push(`${file} is missing: run puts it back from the cache`);
           continue;
         }
-        if (st.isDirectory()) {
-          notes.push(`${file} is a directory now: run cannot put the cached file back until it is moved away`);
+        if (seen.kind === "other") {
+          if ((await lstat(file).catch(() => undefined))?.isDirectory()) notes.push(`${file} is a directory now: run cannot put the cached file back until it is moved away`);
           continue;
         }
-        const now = await stats.digest(file).then((d) => d.digest, () => undefined);
+        if (seen.digest === o.digest) continue;
+        const now = seen.digest ?? (await stats.digest(file).then((d) => d.digest, () => undefined));
         if (now === undefined) continue;
         if (now === o.digest) continue;
         // Content the cache holds can be brought back; content it does not is kept aside by run.

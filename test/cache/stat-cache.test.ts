@@ -23,6 +23,29 @@ describe("stat cache", () => {
     expect((await again.digest(path.relative(process.cwd(), file))).cached).toBe(true);
   });
 
+  it("peek answers from one stat: missing, not a file, a known digest, or a file to hash", async () => {
+    const root = await tempDir();
+    const file = path.join(root, "data.jsonl");
+    await writeSettled(file, "row\n");
+    const cache = await StatCache.load(root);
+    expect(cache.peek(file)).toEqual({ kind: "file", digest: undefined });
+    await cache.digest(file);
+    expect(cache.peek(file)).toEqual({ kind: "file", digest: digestBytes("row\n") });
+    await writeSettled(file, "RoW\n", 60);
+    expect(cache.peek(file)).toEqual({ kind: "file", digest: undefined });
+    expect(cache.peek(path.join(root, "nope"))).toEqual({ kind: "missing" });
+    expect(cache.peek(root)).toEqual({ kind: "other" });
+  });
+
+  it("never opens what is neither a file nor a directory (a FIFO would block the read)", async () => {
+    const root = await tempDir();
+    const fifo = path.join(root, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    const cache = await StatCache.load(root);
+    await expect(cache.digest(fifo)).rejects.toMatchObject({ code: "EINVAL" });
+    expect(cache.peek(fifo)).toEqual({ kind: "other" });
+  });
+
   it("re-reads after a same-size change", async () => {
     const root = await tempDir();
     const file = path.join(root, "x");

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -80,6 +81,14 @@ describe("declared inputs and where a command runs", () => {
     expect(s["export"]).toEqual(["blocked", "input file model.bin does not exist"]);
     expect(s["listing"]).toEqual(["blocked", "input file shards does not exist"]);
     expect(s["slashed"]).toEqual(["blocked", "input file shards/ does not exist"]);
+  });
+
+  it("a declared input that is a FIFO blocks the stage, saying why, instead of hanging the plan on it", async () => {
+    const { dir } = await project();
+    rmSync(path.join(dir, "model.bin"));
+    execFileSync("mkfifo", [path.join(dir, "model.bin")]);
+    const s = statuses(await planJson(dir, "p.sc"));
+    expect(s["export"]).toEqual(["blocked", "input file model.bin is not a regular file or a directory (a FIFO or a device cannot be fingerprinted)"]);
   });
 
   it("a script named in argv is read from the command's cwd", async () => {
