@@ -58,6 +58,8 @@ export function expandLoops(c: Checker, file: string, items: readonly Item[], en
 }
 
 function expandLoop(c: Checker, file: string, item: Extract<Item, { kind: "for" }>, env: ReadonlyMap<string, number>, out: Instance[]): void {
+  // Its header has a syntax error, already reported.
+  if (item.broken) return;
   const rounds = item.to ? rangeRounds(c, item.from, item.to, { env, file }) : listRounds(c, item.from, { env, file });
   if (rounds === undefined) return;
   if (env.has(item.variable)) {
@@ -93,7 +95,7 @@ function listRounds(c: Checker, e: Expr, scope: Scope): number[] | undefined {
   const ty = evalExpr(c, e, scope);
   if (ty.t === "unknown") return undefined;
   if (ty.t !== "list") {
-    const suggestion = ty.t === "number" && ty.value !== undefined ? `for a range write from..to, e.g. 1..${ty.value}` : "for example `for t in 1..4` or `for t in [2, 3, 5]`";
+    const suggestion = ty.t === "number" && ty.value !== undefined && ty.value > 1 ? `for a range write from..to, e.g. 1..${ty.value}` : "a range is written from..to (`for t in 1..4`), chosen rounds as a list (`for t in [2, 3, 5]`)";
     c.reportIn(scope, "SC2101", e.span, `a loop runs over a range (from..to) or a list of whole numbers, not ${describeTy(ty)}`, { suggestion });
     return undefined;
   }

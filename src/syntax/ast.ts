@@ -79,7 +79,7 @@ export type Item =
   | { readonly kind: "decl"; readonly declKind: DeclKind; readonly keywordSpan: Span; readonly name: TemplateNameNode; readonly value: Expr; readonly frozen: boolean; readonly frozenSpan?: Span; readonly span: Span; readonly broken?: boolean }
   | { readonly kind: "stage"; readonly name: TemplateNameNode; readonly stageKind: string; readonly kindSpan: Span; readonly fields: readonly Field[]; readonly span: Span; readonly broken?: boolean }
   /** `for t in from..to { ... }`, or, without `to`, `for t in from { ... }` over a list of rounds. */
-  | { readonly kind: "for"; readonly variable: string; readonly variableSpan: Span; readonly from: Expr; readonly to?: Expr; readonly body: readonly Item[]; readonly span: Span };
+  | { readonly kind: "for"; readonly variable: string; readonly variableSpan: Span; readonly from: Expr; readonly to?: Expr; readonly body: readonly Item[]; readonly span: Span; readonly broken?: boolean };
 
 export interface Comment {
   readonly text: string;

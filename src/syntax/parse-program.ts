@@ -35,9 +35,18 @@ export function parseProgram(file: string, text: string): ParsedFile {
 }
 
 function markBroken(item: Item, errorAt: readonly number[]): Item {
+  if (item.kind === "for") {
+    // A mistake in the header (`for t in 1 to 4`) leaves rounds that cannot be known: the loop is
+    // not expanded, rather than reported again as a bad range. The header is broken when the parser
+    // stopped at its range (it never reached the `{`), or an error comes before the first item.
+    const headerEnd = item.to?.span.end ?? item.from.span.end;
+    const bodyStart = item.body[0]?.span.start ?? item.span.end;
+    const header = item.span.end <= headerEnd || errorAt.some((at) => at >= item.span.start && at < bodyStart && at > headerEnd);
+    const body = item.body.map((i) => markBroken(i, errorAt));
+    return header ? { ...item, body, broken: true } : body.some((b, i) => b !== item.body[i]) ? { ...item, body } : item;
+  }
   const inside = errorAt.some((at) => at >= item.span.start && at <= item.span.end);
   if (!inside) return item;
-  if (item.kind === "for") return { ...item, body: item.body.map((i) => markBroken(i, errorAt)) };
   if (item.kind === "import") return item;
   return { ...item, broken: true };
 }

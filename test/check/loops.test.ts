@@ -93,4 +93,14 @@ for u in [7, 1] { stage pick_{u} : eval { from = hybrid_0  data = d | take(u) } 
     expect(codes(one("[2, 3, 2]"))).toEqual(["SC2111"]);
     expect(one("[2, 3, 2]").diagnostics[0]!.message).toContain("has 2 twice");
   });
+
+  it("a loop whose header does not parse is reported once, not again as a bad range", () => {
+    for (const header of ["for t in 1 to 4 {", "for t in 1..4 x {"]) {
+      const r = checkText(`${base}\n${header}\n  stage a_{t} : eval { from = hybrid_0  data = d }\n}`);
+      expect(codes(r), header).toEqual(["SC1003"]);
+    }
+    // A mistake inside the body leaves the header, and the other rounds' names, alone.
+    const r = checkText(`${base}\nfor t in 1..2 {\n  stage a_{t} : eval { from = hybrid_0  data = d }\n  stage b_{t} : eval { from = = }\n}\nstage c : eval { from = hybrid_0  data = a_2.failures }`);
+    expect(codes(r)).toEqual(["SC1004"]);
+  });
 });
