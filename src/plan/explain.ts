@@ -67,25 +67,59 @@ export function explainChange(
     if (prev.files[f] === cur.files[f]) continue;
     reasons.push(prev.files[f] === undefined ? `new input file ${f}` : cur.files[f] === undefined ? `no longer reads ${f}` : `input ${f} changed`);
   }
-  for (const key of [...new Set([...Object.keys(prev.inputs), ...Object.keys(cur.inputs)])]) {
-    if (prev.inputs[key] === cur.inputs[key]) continue;
-    // Data inputs are keyed by place; their names (of this plan and of the last result) are beside.
-    const was = prev.names?.[key] ?? key;
+  const was = placed(prev, cur);
+  for (const key of [...new Set([...Object.keys(was), ...Object.keys(cur.inputs)])]) {
+    const before = was[key];
+    const now = cur.inputs[key];
+    if (before?.fp === now) continue;
     const name = cur.names?.[key] ?? key;
-    if (prev.inputs[key] === undefined) reasons.push(`new input ${name}`);
-    else if (cur.inputs[key] === undefined) reasons.push(`no longer reads ${was}`);
+    if (before === undefined) reasons.push(`new input ${name}`);
+    else if (now === undefined) reasons.push(`no longer reads ${before.name}`);
     else if (rerunning(name)) reasons.push(upstreamReruns(name, rerunning(name)));
-    else reasons.push(was !== name ? `reads ${name} instead of ${was}` : `input ${sourceFile(name) ?? name} changed`);
+    else reasons.push(before.name !== name ? `reads ${name} instead of ${before.name}` : `input ${sourceFile(name) ?? name} changed`);
   }
-  const before = prev.after ?? {};
-  const now = cur.after ?? {};
-  for (const name of [...new Set([...Object.keys(before), ...Object.keys(now)])]) {
-    if (before[name] === now[name]) continue;
-    if (before[name] === undefined) reasons.push(`now runs after ${name}`);
-    else if (now[name] === undefined) reasons.push(`no longer runs after ${name}`);
-    else reasons.push(rerunning(name) ? upstreamReruns(name, rerunning(name)) : `${name}, which it runs after, changed`);
+  const afterBefore = afterByName(prev);
+  const afterNow = afterByName(cur);
+  if (JSON.stringify([...afterBefore.values()].sort()) !== JSON.stringify([...afterNow.values()].sort())) {
+    const said = reasons.length;
+    for (const name of [...new Set([...afterBefore.keys(), ...afterNow.keys()])]) {
+      if (afterBefore.get(name) === afterNow.get(name)) continue;
+      if (!afterBefore.has(name)) reasons.push(`now runs after ${name}`);
+      else if (!afterNow.has(name)) reasons.push(`no longer runs after ${name}`);
+      else reasons.push(rerunning(name) ? upstreamReruns(name, rerunning(name)) : `${name}, which it runs after, changed`);
+    }
+    if (reasons.length === said) reasons.push("a stage it runs after changed");
   }
+  if (!reasons.length && olderRecord(prev)) reasons.push("its last result was recorded by an earlier stagecraft, whose records named inputs instead of numbering them");
   return reasons.length ? reasons : ["fingerprint changed"];
+}
+
+/**
+ * The inputs of the last result's record by the keys the current record uses (place, "~0"), with
+ * their names. Records made before inputs were keyed by place keyed stages by name: those are
+ * matched to the current input of that name.
+ */
+function placed(prev: FingerprintRecord, cur: FingerprintRecord): Record<string, { fp: string; name: string }> {
+  const out: Record<string, { fp: string; name: string }> = {};
+  const byName = new Map(Object.entries(cur.names ?? {}).map(([k, n]) => [n, k] as const));
+  for (const [key, fp] of Object.entries(prev.inputs)) {
+    if (key.startsWith("~")) out[key] = { fp, name: prev.names?.[key] ?? key };
+    else out[byName.get(key) ?? key] = { fp, name: key };
+  }
+  return out;
+}
+
+/** The stages a record runs after, name → fingerprint (from either form of `after`). */
+function afterByName(r: FingerprintRecord): Map<string, string> {
+  if (r.after === undefined) return new Map();
+  if (!Array.isArray(r.after)) return new Map(Object.entries(r.after as Readonly<Record<string, string>>));
+  const fps = r.after as readonly string[];
+  return new Map(fps.map((fp, i) => [r.afterNames?.[i] ?? `#${i}`, fp] as const));
+}
+
+/** A record of the form before inputs were keyed by place (stages by name, `after` by name). */
+function olderRecord(r: FingerprintRecord): boolean {
+  return Object.keys(r.inputs).some((k) => !k.startsWith("~")) || (r.after !== undefined && !Array.isArray(r.after));
 }
 
 function upstreamReruns(name: string, how: boolean | "would"): string {

@@ -16,18 +16,22 @@ export interface FingerprintRecord {
   readonly impl: number;
   readonly params: Canon;
   /**
-   * Input → fingerprint. A stage is keyed by its name; a data node by its place among the node's
-   * inputs ("~0", "~1"): a data expression is one node however many stages read it, named after the
-   * first of them, so its name is not the reader's to depend on.
+   * Input → fingerprint, keyed by the input's place among the node's inputs ("~0", "~1"), not by its
+   * name: what a node reads is its inputs' results, so renaming a stage or a dataset reruns nothing
+   * (and a data expression is one node however many stages read it, named after the first of them).
+   * Records made before this keyed stages by name; the reasons read both.
    */
   readonly inputs: Readonly<Record<string, string>>;
-  /** The names of inputs keyed by place, for reasons; not part of the fingerprint. */
+  /** The names of the inputs, by the same keys, for reasons; not part of the fingerprint. */
   readonly names?: Readonly<Record<string, string>>;
   /**
-   * Stage name → fingerprint of the stages it runs after (`after = [...]`, or a file it names that
-   * another command writes): what those make, it reads. Left out when there are none.
+   * Fingerprints of the stages it runs after (`after = [...]`, or a file it names that another
+   * command writes), sorted: what those make, it reads. Left out when there are none. (Records made
+   * before this kept stage name → fingerprint.)
    */
-  readonly after?: Readonly<Record<string, string>>;
+  readonly after?: readonly string[] | Readonly<Record<string, string>>;
+  /** The names of the stages in `after`, in its order, for reasons; not part of the fingerprint. */
+  readonly afterNames?: readonly string[];
   /** Path → content digest of files the node reads (data sources, scripts, declared inputs). */
   readonly files: Readonly<Record<string, string>>;
   readonly seed?: number;
@@ -61,13 +65,10 @@ function named(v: Canon, keys: ReadonlyMap<string, string>): Canon {
   return v;
 }
 
-/** How a node's record names each of its inputs: stages by name, data nodes by place ("~0"). */
-export function inputKeys(node: IrNode, ir: Ir): Map<string, string> {
+/** How a node's record keys each of its inputs: by place ("~0"). */
+export function inputKeys(node: IrNode): Map<string, string> {
   const keys = new Map<string, string>();
-  node.inputs.forEach((id, i) => {
-    const n = ir.nodes.get(id);
-    keys.set(id, n?.kind === "stage" ? n.name : `~${i}`);
-  });
+  node.inputs.forEach((id, i) => keys.set(id, `~${i}`));
   return keys;
 }
 
@@ -83,7 +84,7 @@ export interface StaticPart {
 }
 
 export function staticPart(node: IrNode, ir: Ir): StaticPart {
-  let params = named(node.params, inputKeys(node, ir));
+  let params = named(node.params, inputKeys(node));
   // A seeded stage's seed is the record's own `seed` (its own, or the pipeline's): written out in
   // the stage or not, it is one value.
   if (node.kind === "stage" && SEEDED_KINDS.has(node.op) && params && typeof params === "object" && !Array.isArray(params) && "seed" in params) {
@@ -116,12 +117,9 @@ export function fingerprintNode(
   // The keys of `inputKeys`, without a map per node: this runs for every node of every plan.
   for (let i = 0; i < node.inputs.length; i++) {
     const id = node.inputs[i]!;
+    inputs[`~${i}`] = inputFingerprints.get(id) ?? "missing";
     const n = ir.nodes.get(id);
-    if (n?.kind === "stage") inputs[n.name] = inputFingerprints.get(id) ?? "missing";
-    else {
-      inputs[`~${i}`] = inputFingerprints.get(id) ?? "missing";
-      if (n) (names ??= {})[`~${i}`] = n.name;
-    }
+    if (n) (names ??= {})[`~${i}`] = n.name;
   }
   const seedParam = (node.params as Record<string, Canon>)["seed"];
   // Most records are only hashed (the JSON is given); the params object is made when something
@@ -140,9 +138,10 @@ export function fingerprintNode(
   // Set afterwards rather than spread in: a plan makes one record per node.
   if (names) record.names = names;
   if (node.after.length) {
-    const after: Record<string, string> = {};
-    for (const id of node.after) after[ir.nodes.get(id)?.name ?? id] = inputFingerprints.get(id) ?? "missing";
-    record.after = after;
+    const after = node.after.map((id) => ({ fp: inputFingerprints.get(id) ?? "missing", name: ir.nodes.get(id)?.name ?? id }));
+    after.sort((a, b) => (a.fp < b.fp ? -1 : a.fp > b.fp ? 1 : 0));
+    record.after = after.map((a) => a.fp);
+    record.afterNames = after.map((a) => a.name);
   }
   if (SEEDED_KINDS.has(node.op)) record.seed = typeof seedParam === "number" ? seedParam : ir.pipeline.seed;
   if (BACKEND_KINDS.has(node.op)) record.backend = backend;
@@ -160,7 +159,7 @@ function isEmpty(o: object): boolean {
  * small parts written here.
  */
 export function recordJson(r: FingerprintRecord, paramsJson: string): string {
-  const after = r.after !== undefined ? `"after":${stringMapJson(r.after)},` : "";
+  const after = r.after !== undefined ? `"after":${Array.isArray(r.after) ? JSON.stringify(r.after) : stringMapJson(r.after as Readonly<Record<string, string>>)},` : "";
   const backend = r.backend !== undefined ? `"backend":${JSON.stringify(r.backend)},` : "";
   const seed = r.seed !== undefined ? `,"seed":${canonicalJson(r.seed)}` : "";
   return `{${after}${backend}"files":${stringMapJson(r.files)},"impl":${canonicalJson(r.impl)},"inputs":${stringMapJson(r.inputs)},"kind":${JSON.stringify(r.kind)},"op":${JSON.stringify(r.op)},"params":${paramsJson}${seed}}`;

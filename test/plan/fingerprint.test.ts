@@ -1,4 +1,5 @@
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -29,8 +30,8 @@ describe("fingerprint records", () => {
         const fixed = staticPart(node, ir);
         const files = { [path.join(ROOT, "x.jsonl")]: "sha256:00" };
         const fp = fingerprintNode(node, ir, fps, files, "wasm", fixed);
-        // The names beside data inputs are for reasons only, and not hashed.
-        const { names: _names, ...hashed } = fp.record;
+        // The names beside inputs and `after` are for reasons only, and not hashed.
+        const { names: _names, afterNames: _afterNames, ...hashed } = fp.record;
         expect(recordJson(fp.record, fixed.paramsJson)).toBe(canonicalJson(hashed));
         // The params coming back from their JSON (as a kept compilation gives them) change nothing.
         const again = fingerprintNode(node, ir, fps, files, "wasm", { paramsJson: fixed.paramsJson });
@@ -43,5 +44,52 @@ describe("fingerprint records", () => {
     } finally {
       process.chdir(before);
     }
+  });
+});
+
+/** Every node's fingerprint, by its name, for a pipeline given as text. */
+function fingerprintsOf(text: string): Map<string, string> {
+  const dir = mkdtempSync(path.join(tmpdir(), "stagecraft-rename-"));
+  try {
+    const file = path.join(dir, "p.sc");
+    writeFileSync(file, text);
+    const r = checkFile(file, fsHost);
+    expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const ir = lower(r.program!, (f) => r.sources.get(f) ?? "");
+    const fps = new Map<NodeId, string>();
+    const byName = new Map<string, string>();
+    for (const id of ir.order) {
+      const node = ir.nodes.get(id)!;
+      const fp = fingerprintNode(node, ir, fps, {}, "wasm");
+      fps.set(id, fp.fingerprint);
+      byName.set(node.name, fp.fingerprint);
+    }
+    return byName;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("renaming", () => {
+  it("a stage that others train from, evaluate or run after changes no fingerprint: its results and theirs stay cached", () => {
+    const text = readFileSync(path.join(ROOT, "workflows/tiny-r1v.sc"), "utf8");
+    const renamed = text.replace(/\binit_hq\b/g, "adapter_judged");
+    expect(renamed).not.toBe(text);
+    const before = fingerprintsOf(text);
+    const after = fingerprintsOf(renamed);
+    expect(after.size).toBe(before.size);
+    for (const [name, fp] of before) expect(after.get(name === "init_hq" ? "adapter_judged" : name), name).toBe(fp);
+  });
+
+  it("a command's input is another matter: the command sees its name, as STAGECRAFT_INPUT_<NAME>", () => {
+    const base = `stage make : command { run = ["sh", "-c", "echo x > a.txt"]  outputs = ["a.txt"] }
+stage later : command { run = ["true"]  after = [make] }
+stage use : command { run = ["sh", "-c", "cat $STAGECRAFT_INPUT_MAKE"]  inputs = [make] }
+`;
+    const before = fingerprintsOf(base);
+    const after = fingerprintsOf(base.replace(/\bmake\b/g, "build"));
+    expect(after.get("build")).toBe(before.get("make"));
+    expect(after.get("later")).toBe(before.get("later"));
+    expect(after.get("use")).not.toBe(before.get("use"));
   });
 });

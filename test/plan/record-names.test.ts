@@ -61,4 +61,30 @@ describe("what a record calls its inputs", () => {
     expect(explainChange(before.record, after.record, () => false)).toEqual(["reads vc instead of va"]);
     expect(explainChange(before.record, after.record, (n) => n === "vc")).toEqual(["upstream vc will rerun"]);
   });
+
+  it("a stage trained from another keeps its fingerprint when that one is renamed, and says so when it reads another", () => {
+    const chain = (first: string, from: string) =>
+      `${HEAD}stage ${first} : pretrain { model = lm  data = va  steps = 2  batch = 4  context = 64  lr = 1e-3 }\nstage other : pretrain { model = lm  data = va  steps = 3  batch = 4  context = 64  lr = 1e-3 }\nstage s : sft { from = ${from}  data = va  steps = 2  batch = 4  lr = 1e-3 }\n`;
+    const before = records(chain("base", "base")).get("s")!;
+    expect(records(chain("start", "start")).get("s")!.fingerprint).toBe(before.fingerprint);
+    const switched = records(chain("base", "other")).get("s")!;
+    expect(explainChange(before.record, switched.record, () => false)).toEqual(["reads other instead of base"]);
+    expect(explainChange(before.record, switched.record, (n) => n === "other")).toEqual(["upstream other will rerun"]);
+  });
+
+  it("a record kept by an earlier stagecraft (stage inputs and `after` by name) is compared by name, and an upgrade alone says so", () => {
+    const cur: FingerprintRecord = { kind: "stage", op: "sft", impl: 1, params: { from: { stage: "~0" } }, inputs: { "~0": "f1", "~1": "d1" }, names: { "~0": "base", "~1": "va" }, after: ["f9"], afterNames: ["prep"], files: {} };
+    const old: FingerprintRecord = { kind: "stage", op: "sft", impl: 1, params: { from: { stage: "~0" } }, inputs: { base: "f1", "~1": "d1" }, names: { "~1": "va" }, after: { prep: "f9" }, files: {} };
+    expect(explainChange(old, cur, () => false)).toEqual(["its last result was recorded by an earlier stagecraft, whose records named inputs instead of numbering them"]);
+    expect(explainChange({ ...old, inputs: { base: "f0", "~1": "d1" }, after: { prep: "f8" } }, cur, () => false)).toEqual(["input base changed", "prep, which it runs after, changed"]);
+  });
+
+  it("renaming a stage another runs after changes nothing; a changed one is named", () => {
+    const base = (name: string, echo: string) => `stage ${name} : command { run = ["sh", "-c", "echo ${echo} > a.txt"]  outputs = ["a.txt"] }\nstage later : command { run = ["true"]  after = [${name}] }\n`;
+    const before = records(base("make", "x")).get("later")!;
+    expect(records(base("build", "x")).get("later")!.fingerprint).toBe(before.fingerprint);
+    const changedUp = records(base("make", "y")).get("later")!;
+    expect(explainChange(before.record, changedUp.record, () => false)).toEqual(["make, which it runs after, changed"]);
+    expect(explainChange(before.record, changedUp.record, (n) => n === "make")).toEqual(["upstream make will rerun"]);
+  });
 });
