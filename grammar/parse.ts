@@ -208,7 +208,9 @@ function lineEnd(text: string, offset: number): number {
 /** Long runs of prefix operators recurse like brackets do. */
 function prefixRunTooDeep(tokens: readonly IToken[]): IToken | undefined {
   let run = 0;
-  for (const t of tokens) {
+  // Indexed: this visits every token of the file, and an iterator allocates per step until optimised.
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
     const n = t.tokenType.name;
     if (n === "Dash" || n === "Bang" || n === "Not" || n === "Question") {
       if (++run > MAX_DEPTH) return t;

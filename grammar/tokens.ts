@@ -146,7 +146,11 @@ export type Token = IToken;
  */
 export function tokenize(text: string): ReturnType<typeof lexer.tokenize> {
   const r = lexer.tokenize(text);
-  for (const t of r.tokens) t.endOffset = t.startOffset + t.image.length - 1;
+  const tokens = r.tokens;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    t.endOffset = t.startOffset + t.image.length - 1;
+  }
   for (const g of Object.values(r.groups)) for (const t of g) t.endOffset = t.startOffset + t.image.length - 1;
   return r;
 }

@@ -193,6 +193,10 @@ export class AstBuilder {
   }
 
   private chain(n: C.ExpressionCstNode | C.RowChainCstNode): Expr {
+    // Most expressions are one operand (a literal, a name, a call): that operand is the expression.
+    const operands = n.children.operands;
+    const only = operands?.length === 1 ? operands[0] : undefined;
+    if (only && !only.children.prefixes?.length && !n.children.ops?.length && !("steps" in n.children && n.children.steps?.length)) return this.operand(only);
     const pieces: { at: number; piece: Piece }[] = [];
     for (const o of n.children.operands ?? []) {
       for (const t of o.children.prefixes ?? []) pieces.push({ at: t.startOffset, piece: { kind: "prefix", op: t.image === "-" ? "-" : "not", span: this.tok(t) } });
