@@ -9,10 +9,10 @@ afterAll(() => cleanup(...dirs));
 
 /**
  * A command that records its pid, writes half of its output, and then, unless the file `fast` exists,
- * waits long enough to be caught by a SIGKILL of stagecraft before it finishes the output.
+ * starts a sleep long enough to be caught by a SIGKILL of stagecraft before it finishes the output.
  */
 const PIPELINE = `stage slow : command {
-  run = ["sh", "-c", "echo $$ > pid.txt; echo half > out/a.txt; if [ ! -e fast ]; then sleep 30; fi; echo whole > out/a.txt"]
+  run = ["sh", "-c", "echo $$ > pid.txt; echo half > out/a.txt; if [ ! -e fast ]; then sleep 30 & echo $! > sleep.pid; wait; fi; echo whole > out/a.txt"]
   outputs = ["out/a.txt"]
 }
 `;
@@ -34,12 +34,14 @@ describe.runIf(existsSync("/proc/self/environ"))("a run killed with SIGKILL", ()
     writeTree(dir, { "p.sc": PIPELINE });
     const first = spawnCli(dir, ["run", "p.sc"]);
     await first.waitFor(/▶ slow/);
-    for (let i = 0; i < 100 && !(existsSync(path.join(dir, "out/a.txt")) && existsSync(path.join(dir, "pid.txt"))); i++) await new Promise((r) => setTimeout(r, 50));
+    // sleep.pid is written once the sleep has started: from then on, both processes are running.
+    for (let i = 0; i < 100 && !existsSync(path.join(dir, "sleep.pid")); i++) await new Promise((r) => setTimeout(r, 50));
     first.child.kill("SIGKILL");
     await first.done;
     const orphan = Number(readFileSync(path.join(dir, "pid.txt"), "utf8"));
+    const sleeper = Number(readFileSync(path.join(dir, "sleep.pid"), "utf8"));
     // The command has its own process group, so it outlived stagecraft, mid-output.
-    expect(alive(orphan)).toBe(true);
+    expect(alive(orphan) && alive(sleeper)).toBe(true);
     expect(readFileSync(path.join(dir, "out/a.txt"), "utf8")).toBe("half\n");
 
     writeFileSync(path.join(dir, "fast"), "");
@@ -48,7 +50,7 @@ describe.runIf(existsSync("/proc/self/environ"))("a run killed with SIGKILL", ()
     expect(next.stderr).toMatch(/took over a stale lock left by pid \d+ \(no longer running; last heartbeat \d+ s ago; stopped 2 processes it had left running\)/);
     // The shell and the sleep it started.
     await new Promise((r) => setTimeout(r, 100));
-    expect(alive(orphan)).toBe(false);
+    expect(alive(orphan) || alive(sleeper)).toBe(false);
     // The half-written output was the killed command's, not the user's: replaced, with no copy kept.
     expect(next.stderr).not.toContain("kept as");
     expect(readdirSync(path.join(dir, "out"))).toEqual(["a.txt"]);
