@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { RUN_TOKEN_ENV, stopLeftovers } from "../../src/cache/leftovers.js";
 
@@ -14,13 +14,23 @@ function sleeper(env: Record<string, string>): { child: ChildProcess; exited: Pr
   return { child, exited: new Promise((r) => child.on("exit", (_code, signal) => r(signal))) };
 }
 
+/** Waits until each child runs `sleep` (before its exec, /proc shows the parent's environment). */
+async function execd(...children: ChildProcess[]): Promise<void> {
+  for (const c of children) {
+    for (let i = 0; i < 200; i++) {
+      if (readFileSync(`/proc/${c.pid}/cmdline`, "latin1").startsWith("sleep")) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
 describe.runIf(existsSync("/proc/self/environ"))("stopping what a killed run left running", () => {
   it("stops exactly the processes whose environment holds the run's token", async () => {
     const mine = sleeper({ [RUN_TOKEN_ENV]: "0123456789abcdef" });
     const other = sleeper({ [RUN_TOKEN_ENV]: "fedcba9876543210" });
     const plain = sleeper({});
-    // The environment is readable once the process has exec'd.
-    await new Promise((r) => setTimeout(r, 100));
+    // The environment is the child's own once it has exec'd sleep.
+    await execd(mine.child, other.child, plain.child);
     expect(await stopLeftovers("0123456789abcdef")).toBe(1);
     expect(await mine.exited).toBe("SIGKILL");
     expect(other.child.exitCode === null && other.child.signalCode === null).toBe(true);
