@@ -10,7 +10,7 @@ import { mapLimit } from "../src/plan/map-limit.js";
 import { BACKEND_KINDS } from "../src/plan/versions.js";
 import type { RunEvent } from "./events.js";
 import { FailedWithLogs, type LogFiles, type NodeOutcome, type NodeRunner, type RunnerContext } from "./runner.js";
-import { declaredOutputs, keptMessage, OutputInTheWay, restoreOutputs } from "./outputs.js";
+import { type DigestOf, declaredOutputs, keepBeforeRunning, keptMessage, OutputInTheWay, restoreOutputs } from "./outputs.js";
 import { RUNNERS } from "./runners/index.js";
 
 export interface RunOptions {
@@ -21,7 +21,7 @@ export interface RunOptions {
   readonly emit: (e: RunEvent) => void;
   readonly runners?: Readonly<Record<string, NodeRunner>>;
   /** A file's digest, through the stat cache where the caller has one (default: read and hash it). */
-  readonly digest?: (file: string) => Promise<Digest>;
+  readonly digest?: DigestOf;
 }
 
 export interface RunResult {
@@ -149,8 +149,12 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
         }
         unverified.delete(id);
       }
-      // A command's outputs are journalled while it may be writing them (see src/cache/inflight.ts).
-      if (node.op === "command") release = await markWriting(store.root, declaredOutputs(node));
+      if (node.op === "command") {
+        // What its outputs hold that no run made is kept before the command removes them, and the
+        // outputs are journalled while it may be writing them (see outputs.ts, src/cache/inflight.ts).
+        for (const w of await keepBeforeRunning(store, node, digest)) opts.emit({ type: "warning", node: pn.name, message: w });
+        release = await markWriting(store.root, declaredOutputs(node));
+      }
       const ctx: RunnerContext = {
         ir, store, cwd: path.dirname(node.span.file), scratch, work, signal: opts.signal, backend: opts.backend, fingerprint: pn.fingerprint,
         outputs: (id) => outputs.get(id) ?? new Map(),
@@ -292,7 +296,7 @@ type Served =
  * handed to the next stage), with a command's declared output files put back where the pipeline
  * expects them (see outputs.ts).
  */
-async function serveCached(store: Store, pn: PlannedNode, node: IrNode, digest: (file: string) => Promise<Digest>): Promise<Served> {
+async function serveCached(store: Store, pn: PlannedNode, node: IrNode, digest: DigestOf): Promise<Served> {
   const read = await store.readManifest(pn.fingerprint, { remembered: true });
   const damaged = (problem: string) => `${problem} (\`stagecraft cache verify\` lists what is damaged)`;
   if (!read.ok) return { kind: "failed", error: damaged(`its cached result cannot be used: ${read.detail}`), warnings: [] };

@@ -5,7 +5,6 @@ import { execa } from "execa";
 import { tailLines } from "../../src/cache/files.js";
 import type { Canon, IrNode, NodeId } from "../../src/ir/ir.js";
 import { obj } from "../../src/ir/read.js";
-import { keepUnknownContent, keptMessage, shown } from "../outputs.js";
 import { FailedWithLogs, type LogFiles, type NodeOutcome, type NodeRunner, type RunnerContext } from "../runner.js";
 
 /** Lines of stderr a failure's message ends with; the whole of it is kept in the store. */
@@ -20,7 +19,8 @@ function envName(name: string): string {
 /**
  * A command stage: an argv run without a shell (or a shell line when the file says `shell`), in the
  * directory of its file or its `cwd`. Declared outputs are removed first, so a stale file can never
- * pass for a fresh one (content no run made is kept aside instead, see outputs.ts), captured into the store after a zero exit, and removed again on failure.
+ * pass for a fresh one (the executor has kept aside what no run made, see outputs.ts), captured into
+ * the store after a zero exit, and removed again on failure.
  * Datasets and stages it reads are handed over as paths in STAGECRAFT_INPUT_<NAME> variables.
  */
 export const commandRunner: NodeRunner = {
@@ -43,9 +43,6 @@ export const commandRunner: NodeRunner = {
       if (n && file) env[envName(written.get(id) ?? n.name)] = file;
     }
     for (const o of outputs) {
-      // What no run made (an output edited by hand, a file there before) is kept, never deleted.
-      const kept = await keepUnknownContent(ctx.store, path.resolve(cwd, o)).catch(() => undefined);
-      if (kept) ctx.emit({ type: "warning", node: node.name, message: keptMessage(shown(path.resolve(cwd, o)), shown(kept), "before running the command") });
       await removeOutput(cwd, o, true);
       // Restoring from the cache creates an output's directory, so running must too.
       await mkdir(path.dirname(path.resolve(cwd, o)), { recursive: true });

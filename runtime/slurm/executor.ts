@@ -73,11 +73,14 @@ export async function executeSlurm(plan: Plan, ir: Ir, store: Store, opts: Slurm
     restored++;
     entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "restored" });
     if (pn.op !== "command") continue;
-    const m = await store.readManifest(pn.fingerprint);
-    const r = m.ok ? await restoreOutputs(store, m.manifest.outputs, ir.nodes.get(pn.id)!) : undefined;
-    if (!m.ok) opts.emit({ type: "warning", node: pn.name, message: m.detail });
-    else if (r && !r.ok) opts.emit({ type: "warning", node: pn.name, message: `cannot restore ${r.output}: ${r.detail}` });
-    else for (const k of r?.ok ? r.kept : []) opts.emit({ type: "warning", node: pn.name, message: keptMessage(k.output, k.as, "and put the cached result back") });
+    const m = await store.readManifest(pn.fingerprint, { remembered: true });
+    if (!m.ok) {
+      opts.emit({ type: "warning", node: pn.name, message: m.detail });
+      continue;
+    }
+    const r = await restoreOutputs(store, m.manifest.outputs, ir.nodes.get(pn.id)!);
+    if (!r.ok) opts.emit({ type: "warning", node: pn.name, message: `cannot restore ${r.output}: ${r.detail}` });
+    else for (const k of r.kept) opts.emit({ type: "warning", node: pn.name, message: keptMessage(k.output, k.as, "and put the cached result back") });
   }
 
   const queue = await opts.slurm.queue().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));

@@ -1,4 +1,4 @@
-import path from "node:path";
+import { shownPath } from "../ir/paths.js";
 import type { StoreOpenError } from "../cache/store-open.js";
 
 /**
@@ -19,12 +19,6 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
 /** An error code in words: "read-only file system" for EROFS; an unknown code as itself. */
 export function errnoWords(code: string | undefined): string {
   return (code !== undefined && ENVIRONMENT[code]) || code || "unknown error";
-}
-
-/** A path as the user would write it: relative below the working directory, absolute elsewhere. */
-export function shownPath(p: string): string {
-  const rel = path.relative(process.cwd(), p);
-  return rel === "" ? "." : rel.startsWith("..") || path.isAbsolute(rel) ? p : rel;
 }
 
 /** One line for an environment error (see ENVIRONMENT); undefined for anything else, which is a bug. */

@@ -5,7 +5,7 @@ import { pidAlive } from "../cache/lock-file.js";
 import type { RunNode } from "../cache/manifest.js";
 import type { Store } from "../cache/store.js";
 import type { Args } from "./args.js";
-import { shownPath } from "./fs-errors.js";
+import { shownPath } from "../ir/paths.js";
 import { EXIT, type CliIO } from "./io.js";
 import { openStore } from "./session.js";
 

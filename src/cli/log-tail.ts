@@ -1,7 +1,7 @@
 import type { Digest } from "../cache/digest.js";
 import { tailLines } from "../cache/files.js";
 import type { Store } from "../cache/store.js";
-import { shownPath } from "./fs-errors.js";
+import { shownPath } from "../ir/paths.js";
 import type { CliIO } from "./io.js";
 
 /** Lines of a log replay prints; the rest is named by its path. */

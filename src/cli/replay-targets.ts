@@ -1,7 +1,7 @@
 import path from "node:path";
 import { type Digest, digestFile } from "../cache/digest.js";
 import { nearestExisting, statIfExists } from "../cache/files.js";
-import { shownPath } from "./fs-errors.js";
+import { shownPath } from "../ir/paths.js";
 
 /** An output of a cached stage and where replay would put it. */
 export interface Target {

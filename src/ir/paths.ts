@@ -15,3 +15,9 @@ export function commandBase(file: string, cwd: unknown): string {
 export function commandDir(node: IrNode): string {
   return commandBase(node.span.file, (node.params as Record<string, Canon> | null)?.["cwd"]);
 }
+
+/** A path as the user would write it: relative below the working directory, absolute elsewhere. */
+export function shownPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel === "" ? "." : rel.startsWith("..") || path.isAbsolute(rel) ? p : rel;
+}

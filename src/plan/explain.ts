@@ -109,17 +109,20 @@ function placed(prev: FingerprintRecord, cur: FingerprintRecord): Record<string,
   return out;
 }
 
-/** The stages a record runs after, name → fingerprint (from either form of `after`). */
+/**
+ * The stages a record runs after, name → fingerprint. A record kept by an earlier stagecraft, read
+ * back from the cache, may hold them as a name → fingerprint object instead of a sorted list.
+ */
 function afterByName(r: FingerprintRecord): Map<string, string> {
-  if (r.after === undefined) return new Map();
-  if (!Array.isArray(r.after)) return new Map(Object.entries(r.after as Readonly<Record<string, string>>));
-  const fps = r.after as readonly string[];
-  return new Map(fps.map((fp, i) => [r.afterNames?.[i] ?? `#${i}`, fp] as const));
+  const after: unknown = r.after;
+  if (after === undefined) return new Map();
+  if (!Array.isArray(after)) return new Map(Object.entries(after as Readonly<Record<string, string>>));
+  return new Map((after as readonly string[]).map((fp, i) => [r.afterNames?.[i] ?? `#${i}`, fp] as const));
 }
 
 /** A record of the form before inputs were keyed by place (stages by name, `after` by name). */
 function olderRecord(r: FingerprintRecord): boolean {
-  return Object.keys(r.inputs).some((k) => !k.startsWith("~")) || (r.after !== undefined && !Array.isArray(r.after));
+  return Object.keys(r.inputs).some((k) => !k.startsWith("~")) || (r.after !== undefined && !Array.isArray(r.after as unknown));
 }
 
 function upstreamReruns(name: string, how: boolean | "would"): string {

@@ -27,9 +27,9 @@ export interface FingerprintRecord {
   /**
    * Fingerprints of the stages it runs after (`after = [...]`, or a file it names that another
    * command writes), sorted: what those make, it reads. Left out when there are none. (Records made
-   * before this kept stage name → fingerprint.)
+   * before this kept stage name → fingerprint; the reasons read both.)
    */
-  readonly after?: readonly string[] | Readonly<Record<string, string>>;
+  readonly after?: readonly string[];
   /** The names of the stages in `after`, in its order, for reasons; not part of the fingerprint. */
   readonly afterNames?: readonly string[];
   /** Path → content digest of files the node reads (data sources, scripts, declared inputs). */
@@ -159,7 +159,7 @@ function isEmpty(o: object): boolean {
  * small parts written here.
  */
 export function recordJson(r: FingerprintRecord, paramsJson: string): string {
-  const after = r.after !== undefined ? `"after":${Array.isArray(r.after) ? JSON.stringify(r.after) : stringMapJson(r.after as Readonly<Record<string, string>>)},` : "";
+  const after = r.after !== undefined ? `"after":${JSON.stringify(r.after)},` : "";
   const backend = r.backend !== undefined ? `"backend":${JSON.stringify(r.backend)},` : "";
   const seed = r.seed !== undefined ? `,"seed":${canonicalJson(r.seed)}` : "";
   return `{${after}${backend}"files":${stringMapJson(r.files)},"impl":${canonicalJson(r.impl)},"inputs":${stringMapJson(r.inputs)},"kind":${JSON.stringify(r.kind)},"op":${JSON.stringify(r.op)},"params":${paramsJson}${seed}}`;

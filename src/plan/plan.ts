@@ -251,7 +251,6 @@ function commandOutputs(ir: Ir): Set<string> {
   return out;
 }
 
-
 function isDeclaredInput(node: IrNode, f: string): boolean {
   const inputs = (node.params as Record<string, Canon> | null)?.["inputs"];
   const dir = commandDir(node);

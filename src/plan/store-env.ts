@@ -4,8 +4,7 @@ import { pipelineOf } from "../cache/manifest.js";
 import type { Store } from "../cache/store.js";
 import type { StatCache } from "../cache/stat-cache.js";
 import { commandDir } from "../ir/paths.js";
-import { partialOutputs } from "../cache/inflight.js";
-import { freeKeptName } from "../cache/kept-name.js";
+import { freeKeptName, originOf } from "../cache/kept.js";
 import type { FingerprintRecord } from "./fingerprint.js";
 import { mapLimit } from "./map-limit.js";
 import type { Lookup, PlanEnv, Previous } from "./plan.js";
@@ -61,9 +60,9 @@ export function storePlanEnv(store: Store, stats: StatCache, executor: "local" |
         const now = seen.digest ?? (await stats.digest(file).then((d) => d.digest, () => undefined));
         if (now === undefined) continue;
         if (now === o.digest) continue;
-        // Content the cache holds can be brought back; content it does not is kept aside by run.
-        if (await store.has(now)) notes.push(`${file} holds the result of another run: run puts this one's back`);
-        else if ((await partialOutputs(store.root)).has(path.resolve(file))) notes.push(`${file} holds what a killed run's command left half-written: run puts the cached result back`);
+        const origin = await originOf(store, file, now);
+        if (origin === "cache") notes.push(`${file} holds the result of another run: run puts this one's back`);
+        else if (origin === "half-written") notes.push(`${file} holds what a killed run's command left half-written: run puts the cached result back`);
         else notes.push(`${file} was changed since it was made: run keeps the changed file as ${await freeKeptName(file)} and puts the cached result back`);
       }
       return notes;

@@ -74,9 +74,10 @@ describe("what a record calls its inputs", () => {
 
   it("a record kept by an earlier stagecraft (stage inputs and `after` by name) is compared by name, and an upgrade alone says so", () => {
     const cur: FingerprintRecord = { kind: "stage", op: "sft", impl: 1, params: { from: { stage: "~0" } }, inputs: { "~0": "f1", "~1": "d1" }, names: { "~0": "base", "~1": "va" }, after: ["f9"], afterNames: ["prep"], files: {} };
-    const old: FingerprintRecord = { kind: "stage", op: "sft", impl: 1, params: { from: { stage: "~0" } }, inputs: { base: "f1", "~1": "d1" }, names: { "~1": "va" }, after: { prep: "f9" }, files: {} };
+    // As read back from a manifest the earlier build wrote (records are stored as JSON).
+    const old: FingerprintRecord = { kind: "stage", op: "sft", impl: 1, params: { from: { stage: "~0" } }, inputs: { base: "f1", "~1": "d1" }, names: { "~1": "va" }, after: { prep: "f9" } as unknown as readonly string[], files: {} };
     expect(explainChange(old, cur, () => false)).toEqual(["its last result was recorded by an earlier stagecraft, whose records named inputs instead of numbering them"]);
-    expect(explainChange({ ...old, inputs: { base: "f0", "~1": "d1" }, after: { prep: "f8" } }, cur, () => false)).toEqual(["input base changed", "prep, which it runs after, changed"]);
+    expect(explainChange({ ...old, inputs: { base: "f0", "~1": "d1" }, after: { prep: "f8" } as unknown as readonly string[] }, cur, () => false)).toEqual(["input base changed", "prep, which it runs after, changed"]);
   });
 
   it("renaming a stage another runs after changes nothing; a changed one is named", () => {
