@@ -89,6 +89,9 @@ export class Lowerer {
         for (const a of f.value.kind === "list" ? f.value.items : [f.value]) {
           const target = this.resolveInstance(a, fsc);
           if (target) after.push(this.stage(target));
+          // Any other expression (`t == 1 ? base : s_{t-1}`, `[a, b][i]`) runs after the stages its
+          // value names; what it reads on the way is not an input of this stage.
+          else after.push(...stageRefs(this.collecting(() => this.value(a, fsc)).value));
         }
       } else if (f.name === "resources") resources = this.value(f.value, fsc);
       else if (ROW_FIELDS.has(f.name)) params[f.name] = lowerRow(this, f.value, fsc) as unknown as Canon;
@@ -274,6 +277,13 @@ export class Lowerer {
         return foldBinary(e.op, this.value(e.left, sc), this.value(e.right, sc)) ?? null;
     }
   }
+}
+
+/** The stages a value refers to: `{ stage: id }`, or a list of them. */
+function stageRefs(v: Canon): NodeId[] {
+  if (Array.isArray(v)) return v.flatMap(stageRefs);
+  if (v && typeof v === "object" && typeof (v as Record<string, Canon>)["stage"] === "string") return [(v as Record<string, Canon>)["stage"] as NodeId];
+  return [];
 }
 
 function flatten(v: Canon, key: string): Canon[] {
