@@ -25,7 +25,7 @@ options:
   --yaml                         plan: the --json content as YAML
   --cache-dir DIR                the cache (default .stagecraft, or $STAGECRAFT_CACHE_DIR)
   --from S, --until S, --only S  partial runs by stage name (plan, run; repeatable or comma-separated)
-  --force[=S]                    run S (or everything) even when cached
+  --force[=S]                    run S (or everything) even when cached, and what reads it
   --exit-code                    plan: exit 2 when anything would run
   --jobs N, --keep-going         run: parallel nodes; go on past a failure
   --executor local|slurm         run, plan: run here (default) or one Slurm batch job per stage

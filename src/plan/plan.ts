@@ -121,6 +121,8 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
   /** Names of the nodes decided so far that will run, and that would outside the selection (an upstream rerun explains a change). */
   const runningNames = new Set<string>();
   const wouldRunNames = new Set<string>();
+  /** Nodes made again because they, or something upstream, are forced. */
+  const remade = new Set<NodeId>();
   const cost = new CostModel(ir);
   const out: PlannedNode[] = [];
   /** The first of a node's inputs and predecessors that `test` holds for. */
@@ -148,6 +150,15 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
     } else {
       const prev = before.has(id) ? previous[before.get(id)!] : undefined;
       ({ st, reasons } = decide(node, ir, found[i]!, prev, fingerprint, record, (name) => runningNames.has(name) || (wouldRunNames.has(name) && "would"), isForced(node.name), selected));
+      // A forced node makes its result again, so what reads it is made again too (Snakemake's
+      // --forcerun): its cached result came from the result being replaced.
+      const forcedUp = st === "cached" ? upstreamWhere(node, (x) => remade.has(x)) : undefined;
+      if (forcedUp) {
+        reasons = [`upstream ${forcedUp.name} is forced`];
+        st = selected.has(id) ? "run" : "skipped";
+        if (st === "skipped") reasons = [`outside the selection (would run: ${reasons[0]})`];
+      }
+      if (st === "run" && (isForced(node.name) || forcedUp)) remade.add(id);
       // A selected node cannot run on a result that is neither in the cache nor selected to be made
       // (`--only train` before `prep` has a result): the executor would skip it, so the plan says so.
       const unmade = st === "run" ? upstreamWhere(node, (x) => status.get(x) === "skipped") : undefined;

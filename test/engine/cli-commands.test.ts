@@ -246,15 +246,23 @@ describe("partial runs and --exit-code", () => {
     expect(readFileSync(path.join(dir, "counter.log"), "utf8")).toBe("lint\n");
   });
 
-  it("--force S reruns S though cached; --force alone reruns everything", async () => {
+  it("--force S reruns S and what reads it, though cached; --force alone reruns everything", async () => {
     const dir = project();
     await ran(dir);
-    expect(statuses(await planJson(dir, "p.sc", ["--force=train"]))).toMatchObject({ train: ["run", "forced"], prep: ["cached", "fingerprint unchanged"], evaluate: ["cached", "fingerprint unchanged"] });
+    expect(statuses(await planJson(dir, "p.sc", ["--force=train"]))).toMatchObject({
+      train: ["run", "forced"],
+      prep: ["cached", "fingerprint unchanged"],
+      evaluate: ["run", "upstream train is forced"],
+      lint: ["cached", "fingerprint unchanged"],
+    });
+    // Forced outside the selection, it is not made again, so what reads it stays cached.
+    expect(statuses(await planJson(dir, "p.sc", ["--force=train", "--only=evaluate"]))).toMatchObject({ evaluate: ["cached", "fingerprint unchanged"] });
     const all = await planJson(dir, "p.sc", ["--force"]);
     expect(all.nodes.filter((n) => n.status !== "source").every((n) => n.status === "run" && n.reasons[0] === "forced")).toBe(true);
     await ran(dir, ["--force=train"]);
     expect(countLines(path.join(dir, "counter.log"), "train")).toBe(2);
-    expect(countLines(path.join(dir, "counter.log"))).toBe(5);
+    expect(countLines(path.join(dir, "counter.log"), "evaluate")).toBe(2);
+    expect(countLines(path.join(dir, "counter.log"))).toBe(6);
   });
 
   it("selection flags take comma-separated lists, and unknown stages are a usage error", async () => {
