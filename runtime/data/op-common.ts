@@ -71,6 +71,27 @@ export function forRow<T>(reader: JsonlReader, line: number, work: () => T): T |
   }
 }
 
+/**
+ * An op given a fraction of the rows (`take(10%)`, `top(50%, by: q)`): a counting pass, which parses
+ * every line, then the op with n = floor(f * rows). Under "fail" a malformed line anywhere fails it,
+ * even past the rows taken; under "skip" malformed lines are not rows. The skips are the counting
+ * pass's malformed lines (the op's own pass may stop early) and the rows the op could not use.
+ */
+export async function ofRows(input: string, f: number, opts: OpOptions, op: (n: number) => Promise<OpResult>): Promise<OpResult> {
+  if (!(f >= 0 && f <= 1)) throw new RangeError(`a fraction of the rows must be within [0, 1], not ${f}`);
+  const counter = readJsonl(input, opts);
+  for await (const _ of counter) {
+    // Only the count matters.
+  }
+  // 29% of 100 is 28.999999999999996 in floating point; the nudge makes it the 29 a person means.
+  const r = await op(Math.floor(counter.report.rows * f * (1 + 1e-12)));
+  const counted = skipsOf(counter.report);
+  const unfit = r.unfit ?? 0;
+  if (!unfit) return { rows: r.rows, ...counted };
+  const badLines = [...new Set([...counted.badLines, ...r.badLines])].sort((a, b) => a - b).slice(0, 100);
+  return { rows: r.rows, skipped: counted.skipped + unfit, badLines, unfit, ...(r.firstUnfit ? { firstUnfit: r.firstUnfit } : {}) };
+}
+
 /** Counts checked at the boundary: a bad count is a bug in the caller, not in the data. */
 export function wholeCount(what: string, n: number): number {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`${what} must be a whole number of rows, not ${n}`);

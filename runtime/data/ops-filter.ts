@@ -1,7 +1,6 @@
 import type { RowExpr } from "../../src/ir/row-expr.js";
 import { RowError } from "./errors.js";
-import { readJsonl } from "./jsonl.js";
-import { forRow, streamOp, wholeCount, type OpOptions, type OpResult } from "./op-common.js";
+import { forRow, ofRows, streamOp, wholeCount, type OpOptions, type OpResult } from "./op-common.js";
 import { evalRow } from "./row-eval.js";
 import { show } from "./values.js";
 
@@ -37,20 +36,7 @@ export function take(input: string, output: string, n: number, opts: OpOptions =
   });
 }
 
-/**
- * The first floor(f * rows) rows, as the checker estimates it. The row count needs a pass of its
- * own, which parses every line: under "fail" a malformed line anywhere fails the op, even past
- * the rows taken, and under "skip" malformed lines are not counted as rows.
- */
-export async function takeFraction(input: string, output: string, f: number, opts: OpOptions = {}): Promise<OpResult> {
-  if (!(f >= 0 && f <= 1)) throw new RangeError(`takeFraction's f must be within [0, 1], not ${f}`);
-  const counter = readJsonl(input, opts);
-  for await (const _ of counter) {
-    // Only the count matters.
-  }
-  // 29% of 100 is 28.999999999999996 in floating point; the nudge makes it the 29 a person means.
-  const n = Math.floor(counter.report.rows * f * (1 + 1e-12));
-  const result = await take(input, output, n, opts);
-  // The second pass may stop early; the counting pass saw every malformed line.
-  return { rows: result.rows, skipped: counter.report.skipped, badLines: [...counter.report.badLines] };
+/** The first floor(f * rows) rows (see ofRows). */
+export function takeFraction(input: string, output: string, f: number, opts: OpOptions = {}): Promise<OpResult> {
+  return ofRows(input, f, opts, (n) => take(input, output, n, opts));
 }

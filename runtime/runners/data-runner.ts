@@ -2,8 +2,8 @@ import path from "node:path";
 import type { IrNode, NodeId } from "../../src/ir/ir.js";
 import { num, obj, str } from "../../src/ir/read.js";
 import type { RowExpr } from "../../src/ir/row-expr.js";
-import type { OpInput, OpResult, Skips } from "../data/op-common.js";
-import { dedupe, intersect, minus, normalize, sample, score, take, takeFraction, top, union, where } from "../data/ops.js";
+import { ofRows, type OpInput, type OpResult, type Skips } from "../data/op-common.js";
+import { dedupe, intersect, minus, normalize, sample, score, take, top, union, where } from "../data/ops.js";
 import { GENERATOR_NAMES, writeGenerated } from "../train/data/generators.js";
 import { scorerOf } from "../scorers.js";
 import type { NodeOutcome, NodeRunner, RunnerContext } from "../runner.js";
@@ -63,14 +63,15 @@ export const dataRunner: NodeRunner = {
         r = await where(a!.file, out, p["predicate"] as unknown as RowExpr, opts);
         break;
       case "take":
-        r = p["fraction"] !== undefined ? await takeFraction(a!.file, out, num(p["fraction"], 0), opts) : await take(a!.file, out, num(p["n"], 0), opts);
-        break;
       case "top":
-        r = await top(a!.file, out, num(p["n"], 0), str(p["by"]), opts);
+      case "sample": {
+        const file = a!.file;
+        const op = (n: number): Promise<OpResult> =>
+          node.op === "take" ? take(file, out, n, opts) : node.op === "top" ? top(file, out, n, str(p["by"]), opts) : sample(file, out, n, num(p["seed"], 0), opts);
+        // `take(10%)`: a fraction of the rows the input turns out to have.
+        r = p["fraction"] !== undefined ? await ofRows(file, num(p["fraction"], 0), opts, op) : await op(num(p["n"], 0));
         break;
-      case "sample":
-        r = await sample(a!.file, out, num(p["n"], 0), num(p["seed"], 0), opts);
-        break;
+      }
       case "dedupe":
         r = await dedupe(a!.file, out, str(p["by"]), opts);
         break;

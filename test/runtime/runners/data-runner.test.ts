@@ -157,3 +157,28 @@ stage use_good : command { run = ["true"]  inputs = [good] }
     expect(r.stderr).toContain(`${path.join(dir, "data", "raw.jsonl")}:2: row has no field 'q'`);
   });
 });
+
+describe("a fraction of the rows", () => {
+  it("take, top and sample all take floor(f * rows) of the rows the input has", async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: i, q: (i * 7) % 30 })).join("\n") + "\n";
+    const dir = project("fractions", {
+      "p.sc": `dataset r = jsonl("data/r.jsonl", fields: ["id", "q"])
+dataset half = r | take(50%)
+dataset best = r | top(10%, by: q)
+dataset all = r | top(100%, by: q)
+dataset some = r | sample(50%, seed: 1)
+stage use : command { run = ["true"]  inputs = [half, best, all, some] }
+`,
+      "data/r.jsonl": rows,
+    });
+    const r = await sc(dir, ["run", "p.sc"]);
+    expect(r.code, r.stderr).toBe(0);
+    const q = (line: string): number => (JSON.parse(line) as { q: number }).q;
+    expect(await rowsOf(dir, "half")).toHaveLength(15);
+    expect((await rowsOf(dir, "best")).map(q)).toEqual([29, 28, 27]);
+    expect(await rowsOf(dir, "all")).toHaveLength(30);
+    const some = await rowsOf(dir, "some");
+    expect(some).toHaveLength(15);
+    expect(new Set(some).size).toBe(15);
+  });
+});
