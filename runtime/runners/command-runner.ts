@@ -51,9 +51,10 @@ export const commandRunner: NodeRunner = {
     // children, a launcher's workers): they would otherwise keep running, and keep its pipes open.
     // Its output streams into files in the node's scratch directory, never into memory: any amount
     // of it is kept, where a buffer would have a limit (and kill the command when it was reached).
+    // Its input is empty (/dev/null): a command that reads stdin gets end of file, not a wait forever.
     const logFiles = { stdout: path.join(ctx.scratch, "stdout.log"), stderr: path.join(ctx.scratch, "stderr.log") };
     const opts = {
-      cwd, env: { ...env, STAGECRAFT_STAGE: node.name }, detached: true, reject: false, buffer: false,
+      cwd, env: { ...env, STAGECRAFT_STAGE: node.name }, detached: true, reject: false, buffer: false, stdin: "ignore",
       stdout: { file: logFiles.stdout }, stderr: { file: logFiles.stderr },
     } as const;
     const argv = Array.isArray(p["run"]) ? (p["run"] as Canon[]).map(String) : [];

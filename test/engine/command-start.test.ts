@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanup, sc, tempDir, writeTree } from "./helpers.js";
 
@@ -21,4 +23,16 @@ describe("a command that cannot start says why in words", () => {
   it("a path to a program that does not exist", async () => {
     expect(await runOne(`stage a : command { run = ["./bin/missing.sh"]  outputs = ["o.txt"] }`)).toMatch(/could not start: '\.\/bin\/missing\.sh' does not exist/);
   });
+});
+
+describe("a command's standard input", () => {
+  it("is empty, so a command that reads it finishes instead of waiting forever", async () => {
+    const dir = tempDir("stdin");
+    dirs.push(dir);
+    writeTree(dir, { "p.sc": `stage a : command { run = ["sh", "-c", "cat > out/in.txt; echo done >> out/in.txt"]  outputs = ["out/in.txt"] }\nstage b : command { shell = "wc -c > out/n.txt"  outputs = ["out/n.txt"] }\n` });
+    const r = await sc(dir, ["run", "p.sc"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, "out/in.txt"), "utf8")).toBe("done\n");
+    expect(readFileSync(path.join(dir, "out/n.txt"), "utf8").trim()).toBe("0");
+  }, 10_000);
 });
