@@ -29,6 +29,8 @@ export const commandRunner: NodeRunner = {
     const cwd = path.resolve(ctx.cwd, typeof p["cwd"] === "string" ? p["cwd"] : ".");
     const outputs = Array.isArray(p["outputs"]) ? (p["outputs"] as Canon[]).map(String) : [];
     const env: Record<string, string> = Object.fromEntries(Object.entries(obj(p["env"])).map(([k, v]) => [k, String(v)]));
+    // A seed written on the stage reaches the command, which is why it is part of its fingerprint.
+    if (typeof p["seed"] === "number") env["STAGECRAFT_SEED"] = String(p["seed"]);
     // Each input under the name the command's `inputs` write it by (a data node shared with other
     // readers is named after the first of them, which is not this command's to depend on).
     const written = new Map<string, string>();

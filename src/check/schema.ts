@@ -174,6 +174,7 @@ export const STAGE_KINDS: Readonly<Record<string, StageKindSpec>> = {
       outputs: { expect: strings, doc: "files the command writes, captured into the cache" },
       env: { expect: { is: "record" }, doc: "extra environment variables" },
       cwd: { expect: { is: "string" }, doc: "working directory" },
+      seed: { expect: int(0), doc: "passed to the command as STAGECRAFT_SEED; only when written here, so a pipeline seed does not rerun commands" },
     },
     oneOf: [["run", "shell"]],
     exclusive: [["run", "shell"]],

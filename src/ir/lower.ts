@@ -95,7 +95,7 @@ export class Lowerer {
         }
       } else if (f.name === "resources") resources = this.value(f.value, fsc);
       else if (ROW_FIELDS.has(f.name)) params[f.name] = lowerRow(this, f.value, fsc) as unknown as Canon;
-      else if (item.stageKind === "command" && f.name === "inputs") params[f.name] = this.within(`${inst.name}.inputs`, () => this.commandInputs(f.value, fsc));
+      else if (item.stageKind === "command" && f.name === "inputs") params[f.name] = this.commandInputs(f.value, fsc, `${inst.name}.inputs`);
       else params[f.name] = this.within(`${inst.name}.${f.name}`, () => this.value(f.value, fsc));
       // A field set to its default is the field left out: writing the default changes nothing.
       if (params[f.name] !== undefined && params[f.name] === STAGE_KINDS[item.stageKind]?.fields[f.name]?.value) delete params[f.name];
@@ -113,11 +113,16 @@ export class Lowerer {
    * in STAGECRAFT_INPUT_<NAME>, so the name is part of what it runs with (a data node shared with
    * other readers is named after the first of them).
    */
-  private commandInputs(e: Expr, sc: LowerScope): Canon {
+  private commandInputs(e: Expr, sc: LowerScope, label: string): Canon {
     const items = e.kind === "list" ? e.items : [e];
-    return items.map((item) => {
-      const v = this.value(item, sc);
-      const as = item.kind === "name" || item.kind === "template" ? this.resolveInstance(item, sc)?.name : undefined;
+    const inline = (x: Expr) => x.kind !== "name" && x.kind !== "template" && x.kind !== "string";
+    // Data written in place is named after the field (`s.inputs`); several such are numbered by
+    // their place in the list (`s.inputs.0`, `s.inputs.2`), so each has a variable of its own.
+    const numbered = items.filter(inline).length > 1;
+    return items.map((item, i) => {
+      const own = numbered && inline(item) ? `${label}.${i}` : undefined;
+      const v = this.within(own ?? label, () => this.value(item, sc));
+      const as = item.kind === "name" || item.kind === "template" ? this.resolveInstance(item, sc)?.name : own;
       return as !== undefined && v !== null && typeof v === "object" && !Array.isArray(v) ? { ...v, as } : v;
     });
   }

@@ -87,12 +87,21 @@ export function staticPart(node: IrNode, ir: Ir): StaticPart {
   let params = named(node.params, inputKeys(node));
   // A seeded stage's seed is the record's own `seed` (its own, or the pipeline's): written out in
   // the stage or not, it is one value.
-  if (node.kind === "stage" && SEEDED_KINDS.has(node.op) && params && typeof params === "object" && !Array.isArray(params) && "seed" in params) {
+  // A stage that draws nothing at random (score) reads no seed at all.
+  if (node.kind === "stage" && node.op !== "command" && params && typeof params === "object" && !Array.isArray(params) && "seed" in params) {
     const { seed: _seed, ...rest } = params as Record<string, Canon>;
     params = rest;
   }
   const src = node.op === "jsonl" && params && typeof params === "object" && !Array.isArray(params) ? (params as Record<string, Canon>) : undefined;
-  const kept = src && typeof src["path"] === "string" ? { ...src, path: projectPath(ir, src["path"]) } : params;
+  let kept = src && typeof src["path"] === "string" ? { ...src, path: projectPath(ir, src["path"]) } : params;
+  // A command runs where its file is, then its cwd: the record keeps that one directory, relative to
+  // the pipeline file, so moving the stage into an imported file elsewhere reruns it, and `"sub"`,
+  // `"sub/"` and `"./sub"` are one value. Beside the pipeline file it is left out.
+  if (node.op === "command" && kept && typeof kept === "object" && !Array.isArray(kept)) {
+    const { cwd: _cwd, ...rest } = kept as Record<string, Canon>;
+    const dir = projectPath(ir, commandDir(node));
+    kept = dir === "." ? rest : { ...rest, cwd: dir };
+  }
   return { params: kept, paramsJson: canonicalJson(kept) };
 }
 

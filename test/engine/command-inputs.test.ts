@@ -23,4 +23,22 @@ stage use : command { run = ["sh", "-c", "wc -l < \\"$STAGECRAFT_INPUT_D2\\" > b
     expect(Number(a)).toBeGreaterThan(0);
     expect(readFileSync(path.join(dir, "b.txt"), "utf8").trim()).toBe(a);
   });
+
+  it("written in place, each has a variable of its own, numbered by its place in the list", async () => {
+    const dir = await ranProject("cmd-inline", {
+      "p.sc": `dataset rows = jsonl("rows.jsonl", rows: 12, fields: ["id", "q", "topic", "text"])
+stage one : command { run = ["sh", "-c", "wc -l < \\"$STAGECRAFT_INPUT_ONE_INPUTS\\" > one.txt"]  inputs = [rows | take(5)]  outputs = ["one.txt"] }
+stage s : command {
+  run = ["sh", "-c", "env | grep -o '^STAGECRAFT_INPUT_[A-Z0-9_]*' | sort > vars.txt; wc -l < \\"$STAGECRAFT_INPUT_S_INPUTS_0\\" > n.txt; wc -l < \\"$STAGECRAFT_INPUT_S_INPUTS_2\\" >> n.txt"]
+  inputs = [rows | take(2), rows, rows | take(3)]
+  outputs = ["vars.txt", "n.txt"]
+}
+`,
+      "rows.jsonl": rowsJsonl(),
+    });
+    dirs.push(dir);
+    expect(readFileSync(path.join(dir, "one.txt"), "utf8").trim()).toBe("5");
+    expect(readFileSync(path.join(dir, "vars.txt"), "utf8").split("\n").filter(Boolean)).toEqual(["STAGECRAFT_INPUT_ROWS", "STAGECRAFT_INPUT_S_INPUTS_0", "STAGECRAFT_INPUT_S_INPUTS_2"]);
+    expect(readFileSync(path.join(dir, "n.txt"), "utf8").split(/\s+/).filter(Boolean)).toEqual(["2", "3"]);
+  });
 });

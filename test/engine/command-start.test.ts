@@ -36,3 +36,20 @@ describe("a command's standard input", () => {
     expect(readFileSync(path.join(dir, "out/n.txt"), "utf8").trim()).toBe("0");
   }, 10_000);
 });
+
+describe("a command's seed", () => {
+  it("is STAGECRAFT_SEED when written on the stage, and absent otherwise", async () => {
+    const dir = tempDir("seed");
+    dirs.push(dir);
+    writeTree(dir, {
+      "p.sc": `pipeline p { seed = 4 }
+stage a : command { shell = "echo \${STAGECRAFT_SEED:-none} > a.txt"  outputs = ["a.txt"]  seed = 9 }
+stage b : command { shell = "echo \${STAGECRAFT_SEED:-none} > b.txt"  outputs = ["b.txt"] }
+`,
+    });
+    const r = await sc(dir, ["run", "p.sc"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, "a.txt"), "utf8")).toBe("9\n");
+    expect(readFileSync(path.join(dir, "b.txt"), "utf8")).toBe("none\n");
+  });
+});

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,11 +48,15 @@ describe("fingerprint records", () => {
 });
 
 /** Every node's fingerprint, by its name, for a pipeline given as text. */
-function fingerprintsOf(text: string): Map<string, string> {
+function fingerprintsOf(text: string, others: Readonly<Record<string, string>> = {}): Map<string, string> {
   const dir = mkdtempSync(path.join(tmpdir(), "stagecraft-rename-"));
   try {
     const file = path.join(dir, "p.sc");
     writeFileSync(file, text);
+    for (const [name, content] of Object.entries(others)) {
+      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      writeFileSync(path.join(dir, name), content);
+    }
     const r = checkFile(file, fsHost);
     expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     const ir = lower(r.program!, (f) => r.sources.get(f) ?? "");
@@ -91,5 +95,36 @@ stage use : command { run = ["sh", "-c", "cat $STAGECRAFT_INPUT_MAKE"]  inputs =
     expect(after.get("build")).toBe(before.get("make"));
     expect(after.get("later")).toBe(before.get("later"));
     expect(after.get("use")).not.toBe(before.get("use"));
+  });
+});
+
+describe("where a command runs", () => {
+  const make = `stage make : command { run = ["sh", "-c", "pwd > out.txt"]  outputs = ["out.txt"] }\n`;
+
+  it("is one value however its cwd is spelled", () => {
+    const fps = ["sub", "sub/", "./sub", "sub/../sub"].map((cwd) => fingerprintsOf(`stage make : command { run = ["true"]  cwd = "${cwd}" }\n`).get("make"));
+    expect(new Set(fps).size).toBe(1);
+    expect(fingerprintsOf(`stage make : command { run = ["true"]  cwd = "other" }\n`).get("make")).not.toBe(fps[0]);
+  });
+
+  it("is part of its fingerprint when it moves to a file in another directory, and not when the file sits beside the pipeline", () => {
+    const here = fingerprintsOf(make).get("make");
+    expect(fingerprintsOf(`import "common.sc"\n`, { "common.sc": make }).get("make")).toBe(here);
+    expect(fingerprintsOf(`import "lib/common.sc"\n`, { "lib/common.sc": make }).get("make")).not.toBe(here);
+    // The same directory reached from the other side: lib/ with cwd "..".
+    const plain = `stage make : command { run = ["true"] }\n`;
+    const back = `stage make : command { run = ["true"]  cwd = ".." }\n`;
+    expect(fingerprintsOf(`import "lib/common.sc"\n`, { "lib/common.sc": back }).get("make")).toBe(fingerprintsOf(plain).get("make"));
+  });
+});
+
+describe("seeds", () => {
+  it("a command's written seed is part of it (it is passed as STAGECRAFT_SEED); a score stage's is not", () => {
+    const cmd = (seed: string) => fingerprintsOf(`pipeline p { seed = 1 }\nstage c : command { run = ["true"] ${seed} }\n`).get("c");
+    expect(cmd("seed = 1")).not.toBe(cmd(""));
+    expect(cmd("seed = 2")).not.toBe(cmd("seed = 1"));
+    const score = (seed: string) =>
+      fingerprintsOf(`scorer len = command("node", "len.js")\ndataset d = jsonl("d.jsonl", rows: 1, fields: ["id"])\nstage s : score { data = d  scores = { n: len } ${seed} }\n`).get("s");
+    expect(score("seed = 3")).toBe(score(""));
   });
 });
