@@ -18,7 +18,7 @@ export interface PlanEnv {
    * The content digest of a file (a directory's, of what it holds); undefined when it does not
    * exist, and why when it cannot be read (a FIFO or a device, no permission).
    */
-  digestFile(path: string): Promise<string | { readonly problem: string } | undefined>;
+  digestFile(path: string, opts?: { readonly fileOnly?: boolean }): Promise<string | { readonly problem: string } | undefined>;
   /** For each fingerprint: whether a complete, intact result is in the cache, and if not, why. */
   lookup(fingerprints: readonly string[]): Promise<readonly Lookup[]>;
   /** For each node name: the record its latest cached result was made with (explains a change), or the run it failed in. */
@@ -90,7 +90,9 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
   const reads = statics.reads;
   const paths = [...new Set([...reads.values()].flat())];
   const digests = new Map(paths.map((p, i) => [p, i] as const));
-  const digestList = await mapLimit(paths, 8, (p) => env.digestFile(p));
+  // A data source must be a file: a directory there blocks it, where a command may read one.
+  const sources = new Set(nodes.flatMap((n) => (n.op === "jsonl" ? (reads.get(n.id) ?? []) : [])));
+  const digestList = await mapLimit(paths, 8, (p) => env.digestFile(p, sources.has(p) ? { fileOnly: true } : undefined));
   // 2. Fingerprints, in dependency order: each record holds its inputs' fingerprints.
   const fps = new Map<NodeId, string>();
   const prints = nodes.map((node) => {

@@ -1,4 +1,4 @@
-import { lstat } from "node:fs/promises";
+import { lstat, stat } from "node:fs/promises";
 import path from "node:path";
 import { pipelineOf } from "../cache/manifest.js";
 import type { Store } from "../cache/store.js";
@@ -16,8 +16,9 @@ const NOT_CACHED: Lookup = { ok: false, reason: "missing", detail: "no result wi
 export function storePlanEnv(store: Store, stats: StatCache, executor: "local" | "slurm" = "local", pipeline?: string): PlanEnv {
   return {
     executor,
-    async digestFile(file) {
+    async digestFile(file, opts) {
       try {
+        if (opts?.fileOnly && (await stat(file)).isDirectory()) return { problem: "is a directory, not a file of rows" };
         return (await stats.digest(file)).digest;
       } catch (err: unknown) {
         const code = (err as NodeJS.ErrnoException).code;

@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Store } from "../../src/cache/store.js";
@@ -225,6 +225,19 @@ describe("partial runs and --exit-code", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("some nodes are blocked; nothing was run");
     expect(countLines(path.join(dir, "counter.log"))).toBe(4);
+  });
+
+  it("a data file replaced by a directory blocks what reads it, in the plan and the run", async () => {
+    const dir = project();
+    rmSync(path.join(dir, "data/rows.jsonl"));
+    mkdirSync(path.join(dir, "data/rows.jsonl"));
+    const plan = await planJson(dir, "p.sc");
+    expect(statuses(plan)["rows"]).toEqual(["blocked", "input file data/rows.jsonl is a directory, not a file of rows"]);
+    expect(statuses(plan)["prep"]).toEqual(["blocked", "upstream good is blocked"]);
+    const r = await sc(dir, ["run", "p.sc"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("data/rows.jsonl is a directory, not a file of rows");
+    expect(r.stderr).not.toMatch(/EISDIR|\n\s+at /);
   });
 
   it("--only S before anything ran: blocked, not a run that silently does nothing", async () => {
