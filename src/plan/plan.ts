@@ -123,8 +123,8 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
   /** Names of the nodes decided so far that will run, and that would outside the selection (an upstream rerun explains a change). */
   const runningNames = new Set<string>();
   const wouldRunNames = new Set<string>();
-  /** Nodes made again because they, or something upstream, are forced. */
-  const remade = new Set<NodeId>();
+  /** Nodes that will run, with what their dependants that stay cached should say (the first cause, for a chain). */
+  const remadeBecause = new Map<NodeId, string>();
   const cost = new CostModel(ir);
   const out: PlannedNode[] = [];
   /** The first of a node's inputs and predecessors that `test` holds for. */
@@ -151,16 +151,21 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
       reasons = ["read in place"];
     } else {
       const prev = before.has(id) ? previous[before.get(id)!] : undefined;
-      ({ st, reasons } = decide(node, ir, found[i]!, prev, fingerprint, record, (name) => runningNames.has(name) || (wouldRunNames.has(name) && "would"), isForced(node.name), selected));
-      // A forced node makes its result again, so what reads it is made again too (Snakemake's
-      // --forcerun): its cached result came from the result being replaced.
-      const forcedUp = st === "cached" ? upstreamWhere(node, (x) => remade.has(x)) : undefined;
-      if (forcedUp) {
-        reasons = [`upstream ${forcedUp.name} is forced`];
+      // Only what is selected is forced: `--force --only b` restores b's inputs from the cache.
+      ({ st, reasons } = decide(node, ir, found[i]!, prev, fingerprint, record, (name) => runningNames.has(name) || (wouldRunNames.has(name) && "would"), isForced(node.name) && selected.has(id), selected));
+      // A cached result was made from its inputs' results as they were. An input that runs while
+      // this stays cached runs with an unchanged fingerprint (forced, or its result lost from the
+      // cache), and may make something else (a command is not always deterministic): so this runs
+      // too, as Make and Snakemake rerun what is older than its input.
+      const redo = st === "cached" ? upstreamWhere(node, (x) => remadeBecause.has(x)) : undefined;
+      if (redo) {
+        reasons = [remadeBecause.get(redo.id)!];
         st = selected.has(id) ? "run" : "skipped";
         if (st === "skipped") reasons = [`outside the selection (would run: ${reasons[0]})`];
+        else remadeBecause.set(id, reasons[0]!);
+      } else if (st === "run") {
+        remadeBecause.set(id, remadeCause(node.name, reasons[0] ?? ""));
       }
-      if (st === "run" && (isForced(node.name) || forcedUp)) remade.add(id);
       // A selected node cannot run on a result that is neither in the cache nor selected to be made
       // (`--only train` before `prep` has a result): the executor would skip it, so the plan says so.
       const unmade = st === "run" ? upstreamWhere(node, (x) => status.get(x) === "skipped") : undefined;
@@ -224,6 +229,14 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
       gpuHours: willRun.reduce((s, n) => s + (n.cost.gpuHours ?? 0), 0),
     },
   };
+}
+
+/** What a cached dependant of `name` says when `name` runs for `reason` with an unchanged fingerprint. */
+function remadeCause(name: string, reason: string): string {
+  if (reason === "forced") return `upstream ${name} is forced`;
+  if (reason.startsWith("object missing from cache") || reason.startsWith("cache entry corrupt")) return `upstream ${name} is made again (its cached result is damaged or incomplete)`;
+  if (reason === "result missing from cache" || reason.startsWith("changed since its last run, whose result")) return `upstream ${name} is made again (its result is no longer in the cache)`;
+  return `upstream ${name} is made again (${reason})`;
 }
 
 /** A stage's resources over the pipeline's defaults, key by key. */

@@ -213,9 +213,11 @@ describe("change one thing at a time", () => {
     const out = m.manifest.outputs[0]!;
     unlinkSync(store.objectPath(out.digest));
     const after = await planJson(dir, "p.sc");
-    // Only count's result is gone; report's fingerprint does not depend on count's bytes.
+    // Only count's result is gone. Its fingerprint is the same, but what it makes again may differ,
+    // so report, which was made from the old result, is made again too.
     expect(changed(base, after)).toEqual({
       count: { status: "run", reasons: [`object missing from cache: output 'out/count.txt' (${out.digest}) is not in the store`], fingerprint: false },
+      report: { status: "run", reasons: ["upstream count is made again (its cached result is damaged or incomplete)"], fingerprint: false },
     });
     // And the run puts it back.
     const run = await sc(dir, ["run", "p.sc"]);
@@ -318,16 +320,20 @@ describe("change one thing: a reward weight of a grpo stage", () => {
     const first = await planWithRecords(dir);
     const rl = first.plan.nodes.find((n) => n.name === "rl")!;
     expect(rl.reasons).toEqual(["never run"]);
-    // Training has no runner yet, so fake the result a previous run would have left.
+    // Fake the results a previous run would have left, rl's and those it was made from.
     const store = first.store;
     const digest = await store.putBytes("weights");
     const now = new Date().toISOString();
     const runId = newRunId();
-    await store.writeManifest({
-      version: 1, fingerprint: rl.fingerprint, node: "rl", kind: "grpo", outputs: [{ name: "model.safetensors", digest, size: 7 }],
-      record: rl.record, runId, startedAt: now, finishedAt: now,
-    });
-    await store.writeRun({ version: 1, id: runId, pipeline: "g.sc", startedAt: now, finishedAt: now, status: "ok", nodes: [{ node: "rl", fingerprint: rl.fingerprint, action: "ran" }] });
+    const made = first.plan.nodes.filter((n) => n.status === "run");
+    expect(made.map((n) => n.name)).toContain("rl");
+    for (const n of made) {
+      await store.writeManifest({
+        version: 1, fingerprint: n.fingerprint, node: n.name, kind: n.op, outputs: [{ name: "model.safetensors", digest, size: 7 }],
+        record: n.record, runId, startedAt: now, finishedAt: now,
+      });
+    }
+    await store.writeRun({ version: 1, id: runId, pipeline: "g.sc", startedAt: now, finishedAt: now, status: "ok", nodes: made.map((n) => ({ node: n.name, fingerprint: n.fingerprint, action: "ran" as const })) });
     expect(statuses(await planJson(dir, "g.sc"))["rl"]).toEqual(["cached", "fingerprint unchanged"]);
 
     // A reward no stage uses changes nothing.

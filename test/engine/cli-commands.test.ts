@@ -270,6 +270,12 @@ describe("partial runs and --exit-code", () => {
     });
     // Forced outside the selection, it is not made again, so what reads it stays cached.
     expect(statuses(await planJson(dir, "p.sc", ["--force=train", "--only=evaluate"]))).toMatchObject({ evaluate: ["cached", "fingerprint unchanged"] });
+    // --force with a selection forces what is selected; what it reads comes from the cache.
+    expect(statuses(await planJson(dir, "p.sc", ["--force", "--only=train"]))).toMatchObject({
+      prep: ["cached", "fingerprint unchanged"],
+      train: ["run", "forced"],
+      evaluate: ["skipped", "outside the selection (would run: upstream train is forced)"],
+    });
     const all = await planJson(dir, "p.sc", ["--force"]);
     expect(all.nodes.filter((n) => n.status !== "source").every((n) => n.status === "run" && n.reasons[0] === "forced")).toBe(true);
     await ran(dir, ["--force=train"]);
