@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { link, open, rename } from "node:fs/promises";
 import { isErrno, removeQuietly, scratchName } from "./files.js";
 import { isRecord } from "./manifest.js";
@@ -57,6 +58,24 @@ export async function createExclusive(file: string, content: string): Promise<bo
     await fh.close();
   }
   return true;
+}
+
+/**
+ * When process `pid` started, in ms since the epoch, from /proc (Linux); undefined where that cannot
+ * be read. A lock's pid that now belongs to a process started after the lock was taken is not its
+ * holder: that holder died and the pid was reused.
+ */
+export function processStartMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // After the command name in parentheses, the third field is number 0; starttime is field 22.
+    const ticks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))?.[1]);
+    // Clock ticks are USER_HZ, 100 on every Linux that Node runs on.
+    return Number.isFinite(ticks) && Number.isFinite(btime) ? (btime + ticks / 100) * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function pidAlive(pid: number): boolean {

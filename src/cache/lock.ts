@@ -9,6 +9,7 @@ import {
   createExclusive,
   type LockInfo,
   pidAlive,
+  processStartMs,
   readLock,
   removeIfUnchanged,
   sameVersion,
@@ -20,7 +21,7 @@ export type { LockInfo } from "./lock-file.js";
 /**
  * The run lock: `lock.json` in the store root, created with O_EXCL and kept alive by a heartbeat (as
  * Wireit does), so a crashed run never needs a manual unlock. A lock is taken over when its holder's
- * process is gone (same host) or its heartbeat is older than `staleMs`.
+ * process is gone (same host), or, for another host's lock, when its heartbeat is older than `staleMs`.
  *
  * Removing a stale lock is the one destructive step, so it happens only while holding a second file,
  * `lock.json.takeover` (also O_EXCL), and only after re-reading the lock and finding the very version
@@ -31,7 +32,10 @@ export type { LockInfo } from "./lock-file.js";
 export const LOCK_FILE = "lock.json";
 const TAKEOVER_FILE = "lock.json.takeover";
 
-/** How old a lock's heartbeat may be before the lock counts as left behind. */
+/** /proc gives a start time to the clock tick, and the boot time to the second. */
+const PID_START_SLACK_MS = 2000;
+
+/** How old a lock's heartbeat may be before the lock counts as left behind (another host's lock). */
 export const STALE_LOCK_MS = 10_000;
 
 export type TakeoverReason = "dead-pid" | "stale-heartbeat" | "unreadable";
@@ -195,8 +199,12 @@ function judge(seen: SeenLock, staleMs: number, firstSeen: Map<string, number>):
   }
   const age = now - Date.parse(h.heartbeatAt);
   if (h.host === hostname()) {
-    if (!pidAlive(h.pid)) return { reason: "dead-pid", holder: h, heartbeatAgeMs: Math.max(0, age) };
-    return age > staleMs ? { reason: "stale-heartbeat", holder: h, heartbeatAgeMs: age } : undefined;
+    // A live holder here is never taken over, however old its heartbeat: it may be stopped (Ctrl-Z)
+    // or busy, and would go on writing into the cache and the outputs beside a second run. Its pid
+    // counts as gone once it belongs to a process that started after the lock was taken.
+    const start = pidAlive(h.pid) ? processStartMs(h.pid) : undefined;
+    const gone = !pidAlive(h.pid) || (start !== undefined && start > Date.parse(h.startedAt) + PID_START_SLACK_MS);
+    return gone ? { reason: "dead-pid", holder: h, heartbeatAgeMs: Math.max(0, age) } : undefined;
   }
   // Another host's clock may be off, so its timestamp alone is not enough: the file must also have
   // stayed unchanged for staleMs by our own clock.

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,7 +61,12 @@ export async function runRun(a: Args, io: CliIO, color: boolean): Promise<number
   const say = (line: string) => (json ? undefined : io.stderr(`${line}\n`));
   const lock = await acquireLock(s.store.root, {
     signal,
-    onWait: (h) => say(`waiting for the run of pid ${h?.pid ?? "?"} to finish (${s.store.root}/lock.json)`),
+    onWait: (h) =>
+      say(
+        h && h.host === hostname()
+          ? `waiting for the run of pid ${h.pid} to finish (${s.store.root}/lock.json); if it is stopped or stuck, end it with kill ${h.pid}`
+          : `waiting for the run of pid ${h?.pid ?? "?"}${h ? ` on ${h.host}` : ""} to finish (${s.store.root}/lock.json)`,
+      ),
     onTakeover: (t) => say(describeTakeover(t)),
   });
   if (!lock.ok) {

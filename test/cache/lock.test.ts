@@ -90,13 +90,20 @@ describe("run lock", () => {
     await lock.release();
   });
 
-  it("takes over a lock whose heartbeat is older than staleMs, saying how old", async () => {
+  it("never takes over a live holder on this host, however old its heartbeat: it may be stopped or busy", async () => {
     const root = await tempDir();
     await plant(root, { heartbeatAt: new Date(Date.now() - 14_200).toISOString() });
+    expect(await acquireLock(root, { wait: false, staleMs: 10_000 })).toMatchObject({ ok: false, error: { reason: "held" } });
+  });
+
+  it("takes over a lock whose pid now belongs to a process started after the lock was taken", async () => {
+    const root = await tempDir();
+    // This process started after 2001, so it cannot be the holder of a lock taken then.
+    await plant(root, { startedAt: "2001-01-01T00:00:00.000Z", heartbeatAt: new Date(Date.now() - 14_200).toISOString() });
     const takeovers: Takeover[] = [];
     const lock = await mustAcquire(root, { staleMs: 10_000, onTakeover: (t) => takeovers.push(t) });
-    expect(takeovers).toMatchObject([{ reason: "stale-heartbeat", holder: { pid: process.pid } }]);
-    expect(describeTakeover(takeovers[0]!)).toBe(`took over a stale lock left by pid ${process.pid} (last heartbeat 14 s ago)`);
+    expect(takeovers).toMatchObject([{ reason: "dead-pid", holder: { pid: process.pid } }]);
+    expect(describeTakeover(takeovers[0]!)).toBe(`took over a stale lock left by pid ${process.pid} (no longer running; last heartbeat 14 s ago)`);
     await lock.release();
   });
 
