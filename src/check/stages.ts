@@ -86,6 +86,8 @@ function claimOutputs(c: Checker, inst: Instance, values: Map<string, Ty>, field
   const cwd = values.get("cwd");
   const cwdText = cwd?.t === "string" && cwd.value !== undefined ? cwd.value : ".";
   const base = commandBase(inst.file, cwdText);
+  const ins = values.get("inputs");
+  const inputFiles = ins?.t === "list" ? ins.items.flatMap((i) => (i.t === "string" && i.value !== undefined ? [{ text: i.value, key: samePath(path.join(base, i.value)) }] : [])) : [];
   for (const o of outs.items) {
     if (o.t !== "string" || o.value === undefined) continue;
     // Outputs are removed before their command runs: one outside the project could be anyone's file.
@@ -97,6 +99,15 @@ function claimOutputs(c: Checker, inst: Instance, values: Map<string, Ty>, field
       continue;
     }
     const key = samePath(path.join(base, o.value));
+    // An output is removed before its command runs, so the command could never read it as an input
+    // (and a directory input that holds it would change with every run).
+    const read = inputFiles.find((i) => i.key === key || key.startsWith(`${i.key}/`) || i.key.startsWith(`${key}/`));
+    if (read) {
+      c.report("SC2017", field.value.span, `'${o.value}' is an output of '${inst.name}', and ${read.key === key ? "also one of its inputs" : `its input '${read.text}' ${key.startsWith(`${read.key}/`) ? "holds it" : "is inside it"}`}: outputs are removed before the command runs`, {
+        suggestion: "write the result to a new file, and read the old one as the input",
+      });
+      continue;
+    }
     const first = c.outputWriters.get(key);
     if (!first) {
       c.outputWriters.set(key, { stage: inst.name, span: field.value.span });
