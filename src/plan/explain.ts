@@ -1,12 +1,15 @@
 import type { Canon } from "../ir/ir.js";
-import type { FingerprintRecord } from "./fingerprint.js";
+import type { FingerprintRecord, SourceRecord } from "./fingerprint.js";
 
 /** Numbers the way a pipeline file writes them: 2e-4, 16384, 0.05. */
 export function showValue(v: Canon | undefined): string {
   if (v === undefined) return "unset";
   if (typeof v === "number") return v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential().replace(/\.?0+e/, "e") : String(v);
-  if (typeof v === "string") return JSON.stringify(v);
+  // Quoted as written: a regex's backslashes stay single, as in the pipeline file.
+  if (typeof v === "string") return `"${v.replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
   if (v === null || typeof v === "boolean") return String(v);
+  // A command's input by the name it is handed over as, not its place in the record.
+  if (isObject(v) && typeof v["as"] === "string") return v["as"];
   const text = JSON.stringify(v);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
@@ -55,20 +58,32 @@ export function explainChange(
   /** Whether an input will rerun in this plan, or "would" (it is outside the selection). */
   rerunning: (input: string) => boolean | "would",
   sourceFile: (input: string) => string | undefined = () => undefined,
+  /** A field's built-in default, so a field set back to it reads "56 → 256", not "56 → unset". */
+  defaultOf: (field: string) => Canon | undefined = () => undefined,
 ): string[] {
   const reasons: string[] = [];
-  if (prev.impl !== cur.impl) reasons.push(`runtime ${cur.op} ${prev.impl} → ${cur.impl}`);
-  if (prev.backend !== cur.backend) reasons.push(`backend ${prev.backend ?? "none"} → ${cur.backend ?? "none"}`);
-  if (prev.seed !== cur.seed) reasons.push(`seed ${prev.seed ?? "none"} → ${cur.seed ?? "none"}`);
-  const params: string[] = [];
-  diffValues("", prev.params, cur.params, params);
-  reasons.push(...params);
+  if (prev.op !== cur.op) {
+    // Another kind of stage or transform: its fields are another kind's, so they are not compared.
+    reasons.push(`${cur.kind === "stage" ? "kind" : "transform"} ${prev.op} → ${cur.op}`);
+  } else {
+    if (prev.impl !== cur.impl) reasons.push(`runtime ${cur.op} ${prev.impl} → ${cur.impl}`);
+    if (prev.backend !== cur.backend) reasons.push(`backend ${prev.backend ?? "none"} → ${cur.backend ?? "none"}`);
+    const seedChanged = prev.seed !== cur.seed;
+    if (seedChanged) reasons.push(`seed ${prev.seed ?? "none"} → ${cur.seed ?? "none"}`);
+    const params: string[] = [];
+    diffValues("", withDefaults(prev.params, cur.params, defaultOf), withDefaults(cur.params, prev.params, defaultOf), params);
+    // A seed kept in the params too (a sample's) is said once.
+    reasons.push(...(seedChanged ? params.filter((r) => !r.startsWith("seed: ")) : params));
+  }
   for (const f of [...new Set([...Object.keys(prev.files), ...Object.keys(cur.files)])].sort()) {
     if (prev.files[f] === cur.files[f]) continue;
     reasons.push(prev.files[f] === undefined ? `new input file ${f}` : cur.files[f] === undefined ? `no longer reads ${f}` : `input ${f} changed`);
   }
   const was = placed(prev, cur);
-  for (const key of [...new Set([...Object.keys(was), ...Object.keys(cur.inputs)])]) {
+  const keys = [...new Set([...Object.keys(was), ...Object.keys(cur.inputs)])];
+  const reordered = sameInputsReordered(was, cur);
+  if (reordered) reasons.push(reordered);
+  for (const key of reordered ? [] : keys) {
     const before = was[key];
     const now = cur.inputs[key];
     if (before?.fp === now) continue;
@@ -76,7 +91,11 @@ export function explainChange(
     if (before === undefined) reasons.push(`new input ${name}`);
     else if (now === undefined) reasons.push(`no longer reads ${before.name}`);
     else if (rerunning(name)) reasons.push(upstreamReruns(name, rerunning(name)));
-    else reasons.push(before.name !== name ? `reads ${name} instead of ${before.name}` : `input ${sourceFile(name) ?? name} changed`);
+    else if (before.name !== name) reasons.push(`reads ${name} instead of ${before.name}`);
+    else {
+      const source = sourceChange(name, prev.sources?.[key], cur.sources?.[key]);
+      reasons.push(...(source.length ? source : [`input ${sourceFile(name) ?? name} changed`]));
+    }
   }
   const afterBefore = afterByName(prev);
   const afterNow = afterByName(cur);
@@ -92,6 +111,41 @@ export function explainChange(
   }
   if (!reasons.length && olderRecord(prev)) reasons.push("its last result was recorded by an earlier stagecraft, whose records named inputs instead of numbering them");
   return reasons.length ? reasons : ["fingerprint changed"];
+}
+
+/** `params` with the fields `other` has and it leaves out filled with their defaults, where known. */
+function withDefaults(params: Canon, other: Canon, defaultOf: (field: string) => Canon | undefined): Canon {
+  if (!isObject(params) || !isObject(other)) return params;
+  let out: Record<string, Canon> | undefined;
+  for (const k of Object.keys(other)) {
+    if (k in params) continue;
+    const d = defaultOf(k);
+    if (d !== undefined) (out ??= { ...params })[k] = d;
+  }
+  return out ?? params;
+}
+
+const isObject = (v: Canon | undefined): v is Record<string, Canon> => v !== null && v !== undefined && typeof v === "object" && !Array.isArray(v);
+
+/** The same inputs as before in another order (`s union r` for `r union s`): one reason, not one per side. */
+function sameInputsReordered(was: Readonly<Record<string, { fp: string; name: string }>>, cur: FingerprintRecord): string | undefined {
+  const before = Object.keys(was).sort();
+  const now = Object.keys(cur.inputs).sort();
+  if (before.length < 2 || before.join() !== now.join()) return undefined;
+  const a = before.map((k) => was[k]!.fp);
+  const b = now.map((k) => cur.inputs[k]!);
+  if (a.every((fp, i) => fp === b[i]) || [...a].sort().join() !== [...b].sort().join()) return undefined;
+  const names = (xs: readonly string[], name: (k: string) => string) => xs.map(name).join(", ");
+  return `reads its inputs in another order: ${names(now, (k) => cur.names?.[k] ?? k)} (was ${names(before, (k) => was[k]!.name)})`;
+}
+
+/** What changed in a data source read in place (its file, its settings), by the records' copies of it. */
+function sourceChange(name: string, a: SourceRecord | undefined, b: SourceRecord | undefined): string[] {
+  if (!a || !b) return [];
+  const out: string[] = [];
+  diffValues(name, a.params, b.params, out);
+  for (const f of Object.keys(b.files)) if (a.files[f] !== undefined && a.files[f] !== b.files[f]) out.push(`input ${f} changed`);
+  return out;
 }
 
 /**

@@ -36,6 +36,17 @@ export interface FingerprintRecord {
   readonly files: Readonly<Record<string, string>>;
   readonly seed?: number;
   readonly backend?: string;
+  /**
+   * Inputs that are data sources read in place, by the keys of `inputs`, with what they read: so a
+   * reason can say what changed in the source (its file's bytes, `on_error`, the path). Not hashed.
+   */
+  readonly sources?: Readonly<Record<string, SourceRecord>>;
+}
+
+/** A data source's params and file digests, as its own record holds them. */
+export interface SourceRecord {
+  readonly params: Canon;
+  readonly files: Readonly<Record<string, string>>;
 }
 
 export interface Fingerprinted {

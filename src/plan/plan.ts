@@ -5,8 +5,10 @@ import { commandDir, samePath } from "../ir/paths.js";
 import { obj } from "../ir/read.js";
 import { sparkline } from "../ir/schedule.js";
 import { CostModel, type Cost } from "./cost.js";
+import { FUNCTIONS } from "../check/builtins.js";
+import { STAGE_KINDS } from "../check/schema.js";
 import { explainChange } from "./explain.js";
-import { filesRead, fingerprintNode, staticPart, type FingerprintRecord } from "./fingerprint.js";
+import { filesRead, fingerprintNode, staticPart, type FingerprintRecord, type SourceRecord } from "./fingerprint.js";
 import { mapLimit } from "./map-limit.js";
 import { select, type Selection } from "./select.js";
 
@@ -95,6 +97,7 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
   const digestList = await mapLimit(paths, 8, (p) => env.digestFile(p, sources.has(p) ? { fileOnly: true } : undefined));
   // 2. Fingerprints, in dependency order: each record holds its inputs' fingerprints.
   const fps = new Map<NodeId, string>();
+  const sourceRecords = new Map<NodeId, SourceRecord>();
   const prints = nodes.map((node) => {
     const files: Record<string, string> = {};
     const missingFiles: string[] = [];
@@ -107,6 +110,8 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
     const json = statics.paramsJson.get(node.id);
     const fp = fingerprintNode(node, ir, fps, files, opts.backend, json === undefined ? undefined : { paramsJson: json });
     fps.set(node.id, fp.fingerprint);
+    if (node.op === "jsonl") sourceRecords.set(node.id, { params: filledDefaults(fp.record.params, defaultOf(node)), files: fp.record.files });
+    else withSources(fp.record, node, sourceRecords);
     return { record: fp.record, fingerprint: fp.fingerprint, missingFiles };
   });
   // 3. Ask the cache about every fingerprint at once, then for what each missing one ran with before.
@@ -231,6 +236,39 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
   };
 }
 
+/** Keeps on `record` what the data sources among `node`'s inputs read (see FingerprintRecord.sources). */
+function withSources(record: FingerprintRecord, node: IrNode, sources: ReadonlyMap<NodeId, SourceRecord>): void {
+  let found: Record<string, SourceRecord> | undefined;
+  for (let i = 0; i < node.inputs.length; i++) {
+    const s = sources.get(node.inputs[i]!);
+    if (s) (found ??= {})[`~${i}`] = s;
+  }
+  if (found) (record as { sources?: Readonly<Record<string, SourceRecord>> }).sources = found;
+}
+
+/** `params` with every argument left out that has a known default written in, so reasons can show it. */
+function filledDefaults(params: Canon, defaults: (field: string) => Canon | undefined): Canon {
+  const p = obj(params);
+  const spec = FUNCTIONS["jsonl"]?.params ?? [];
+  const filled: Record<string, Canon> = { ...p };
+  for (const a of spec) if (!(a.name in p) && defaults(a.name) !== undefined) filled[a.name] = defaults(a.name)!;
+  return filled;
+}
+
+/** The built-in default of a field of `node`'s kind, or of a data source's argument, as a value. */
+function defaultOf(node: IrNode): (field: string) => Canon | undefined {
+  return (field) => {
+    if (node.kind === "stage") return STAGE_KINDS[node.op]?.fields[field]?.value;
+    const spec = FUNCTIONS[node.op]?.params.find((p) => p.name === field);
+    if (typeof spec?.value === "number" || typeof spec?.value === "string") return spec.value;
+    try {
+      return spec?.default !== undefined ? (JSON.parse(spec.default) as Canon) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 /** What a cached dependant of `name` says when `name` runs for `reason` with an unchanged fingerprint. */
 function remadeCause(name: string, reason: string): string {
   if (reason === "forced") return `upstream ${name} is forced`;
@@ -305,14 +343,14 @@ function decide(
       const failed = `failed in run ${prev.failedIn}${prev.error ? `: ${prev.error}` : ""}`;
       // What changed since the failure comes first: it is what may make this attempt succeed.
       if (prev.fingerprint === undefined || prev.fingerprint === fingerprint) reasons = [failed];
-      else if (prev.record) reasons = [...explainChange(prev.record, record, rerunning, sourceFileOf(node, ir)), `last ${failed}`];
+      else if (prev.record) reasons = [...explainChange(prev.record, record, rerunning, sourceFileOf(node, ir), defaultOf(node)), `last ${failed}`];
       else reasons = [`changed since it ${failed}`];
     }
     else if (prev.fingerprint === fingerprint) reasons = ["result missing from cache"];
     // Run before, but that result's manifest is gone (cache gc, or removed by hand): what it was
     // made from cannot be compared with.
     else if (!prev.record) reasons = ["changed since its last run, whose result is no longer in the cache"];
-    else reasons = explainChange(prev.record, record, rerunning, sourceFileOf(node, ir));
+    else reasons = explainChange(prev.record, record, rerunning, sourceFileOf(node, ir), defaultOf(node));
   }
   if (!selected.has(node.id)) return { st: "skipped", reasons: [`outside the selection (would run: ${reasons[0]})`] };
   return { st: "run", reasons };

@@ -167,6 +167,36 @@ describe("change one thing at a time", () => {
     expect(after.totals).toMatchObject({ run: 0, cached: 5 });
   });
 
+  it("a data source's settings: the reason names the setting, not the file, whose bytes are the same", async () => {
+    const { dir, base } = await project();
+    edit(dir, "p.sc", 'jsonl("data/rows.jsonl", rows: 12,', 'jsonl("data/rows.jsonl", on_error: "skip", rows: 12,');
+    const after = await planJson(dir, "p.sc");
+    const why = ['rows.on_error: "fail" → "skip"'];
+    expect(changed(base, after)).toEqual({
+      rows: { status: "source", reasons: ["read in place"], fingerprint: true },
+      "good:where": { status: "run", reasons: why, fingerprint: true },
+      good: { status: "run", reasons: ["upstream good:where will rerun"], fingerprint: true },
+      count: { status: "run", reasons: ["upstream good will rerun"], fingerprint: true },
+      report: { status: "run", reasons: ["upstream count will rerun"], fingerprint: true },
+    });
+  });
+
+  it("a data source pointed at another file: the path is named", async () => {
+    const { dir, base } = await project();
+    writeFileSync(path.join(dir, "data/other.jsonl"), readFileSync(path.join(dir, "data/rows.jsonl")));
+    appendFileSync(path.join(dir, "data/other.jsonl"), '{"id": 99, "q": 5, "topic": "x", "text": "t"}\n');
+    edit(dir, "p.sc", '"data/rows.jsonl"', '"data/other.jsonl"');
+    const after = await planJson(dir, "p.sc");
+    expect(changed(base, after)["good:where"]?.reasons).toEqual(['rows.path: "data/rows.jsonl" → "data/other.jsonl"']);
+  });
+
+  it("a transform replaced by another: the reason names both, not the arguments they do not share", async () => {
+    const { dir, base } = await project();
+    edit(dir, "p.sc", "| top(3, by: q)", "| take(3)");
+    const after = await planJson(dir, "p.sc");
+    expect(changed(base, after)["good"]).toEqual({ status: "run", reasons: ["transform top → take"], fingerprint: true });
+  });
+
   it("a param nothing reads: nothing changes", async () => {
     const { dir, base } = await project();
     edit(dir, "p.sc", "param unused = 5", "param unused = 6");
