@@ -56,7 +56,7 @@ export type DigestOf = (file: string) => Promise<Digest>;
  * is kept aside and its new name returned; otherwise nothing is done. `known` is its digest, when
  * the caller has already taken it.
  */
-async function keepUnknownContent(store: Store, file: string, digest: DigestOf, known?: Digest): Promise<string | undefined> {
+export async function keepUnknownContent(store: Store, file: string, digest: DigestOf = digestFile, known?: Digest): Promise<string | undefined> {
   if (known === undefined && !(await lstat(file).catch(() => undefined))?.isFile()) return undefined;
   const d = known ?? (await digest(file).catch(() => undefined));
   if (d === undefined || (await originOf(store, file, d)) !== "unknown") return undefined;

@@ -10,6 +10,7 @@ import { type Attempt, lastAttempt } from "./last-attempt.js";
 import { showStored } from "./log-tail.js";
 import { checkDestination, inspectTarget, type Target, type TargetState } from "./replay-targets.js";
 import { openSession, planFor, type Session } from "./session.js";
+import { keepUnknownContent, keptMessage } from "../../runtime/outputs.js";
 
 /**
  * `stagecraft replay FILE STAGE [--to DIR] [--force]`: brings a stage's outputs back from the cache,
@@ -99,6 +100,9 @@ async function restoreAll(io: CliIO, store: Store, targets: readonly Target[], f
     }
     let r;
     try {
+      // --force replaces a differing file, but content no run made is kept beside it first.
+      const kept = states.get(t)!.kind === "differs" ? await keepUnknownContent(store, t.dest) : undefined;
+      if (kept) io.stderr(`${keptMessage(shown, shownPath(kept), "before restoring the cached output")}\n`);
       r = await store.restore(t.digest, t.dest);
     } catch (e: unknown) {
       const code = e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : undefined;

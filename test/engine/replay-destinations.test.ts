@@ -109,5 +109,8 @@ describe("replay over existing files", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^restored out\/b\.txt /m);
     expect(read(dir, "out/b.txt")).toBe("b\n");
+    // What was there was made by no run, so it is kept, never lost.
+    expect(read(dir, "out/b.txt.kept")).toBe("other\n");
+    expect(r.stderr).toContain("out/b.txt held content that no run made (edited by hand, or there before); kept as out/b.txt.kept, before restoring the cached output");
   });
 });
