@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { lstat, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
+import { RUN_TOKEN_ENV, stopLeftovers } from "../../src/cache/leftovers.js";
 import { execa } from "execa";
 import { tailLines } from "../../src/cache/files.js";
 import type { Canon, IrNode, NodeId } from "../../src/ir/ir.js";
@@ -64,7 +65,13 @@ export const commandRunner: NodeRunner = {
     let force: NodeJS.Timeout | undefined;
     const stop = () => {
       killGroup(sub.pid, "SIGTERM");
-      force = setTimeout(() => killGroup(sub.pid, "SIGKILL"), 2000);
+      force = setTimeout(() => {
+        killGroup(sub.pid, "SIGKILL");
+        // What left the command's process group (setsid, setpgid) still carries the run's token, and
+        // may hold its output open, so the run would wait for it: it is stopped too (Linux).
+        const token = process.env[RUN_TOKEN_ENV];
+        if (token) void stopLeftovers(token);
+      }, 2000);
     };
     ctx.signal.addEventListener("abort", stop, { once: true });
     if (ctx.signal.aborted) stop();

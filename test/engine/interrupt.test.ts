@@ -160,4 +160,29 @@ describe("a second Ctrl-C", () => {
     expect(log.stdout).toMatch(/ unfinished /);
     expect(log.stdout).not.toMatch(/ running /);
   }, 20_000);
+
+  it("stops a process that left the command's process group, instead of waiting for it to end", async () => {
+    const dir = tempDir("interrupt-escaped");
+    dirs.push(dir);
+    // The escaped child starts a session of its own (setsid), out of reach of a group kill; it
+    // keeps the command's output open, so waiting for the output to close would take its 30 s.
+    writeTree(dir, {
+      "p.sc": `stage escape : command {
+  run = ["sh", "-c", "setsid sh -c 'echo $$ > escaped.pid; sleep 30' & sleep 30"]
+  outputs = ["out.txt"]
+}
+`,
+    });
+    const run = spawnCli(dir, ["run", "p.sc"]);
+    await run.waitFor(/▶ escape \(command\)/);
+    for (let i = 0; i < 200 && !existsSync(path.join(dir, "escaped.pid")); i++) await sleep(25);
+    await sleep(100);
+    const escaped = Number(readFileSync(path.join(dir, "escaped.pid"), "utf8"));
+    const t0 = Date.now();
+    run.child.kill("SIGINT");
+    const r = await run.done;
+    expect(r.code).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(await gone(escaped)).toBe(true);
+  }, 30_000);
 });
