@@ -77,7 +77,11 @@ export function parseArgs(argv: readonly string[]): Args {
     if (VALUED.has(key)) {
       const v = eq > 0 ? a.slice(eq + 1) : rest[++i];
       if (v === undefined) errors.push(`${key} needs a value`);
-      else add(key, v);
+      // `--cache-dir --json` forgot the value: an option is never taken as one (write --cache-dir=--x).
+      else if (eq < 0 && (BOOLEAN.has(v) || VALUED.has(v) || OPTIONAL_VALUE.has(v.split("=")[0]!))) {
+        errors.push(`${key} needs a value, and '${v}' is an option`);
+        i--;
+      } else add(key, v);
     } else if (OPTIONAL_VALUE.has(key)) {
       flags.add(key);
       if (eq > 0) add(key, a.slice(eq + 1));

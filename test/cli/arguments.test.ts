@@ -18,6 +18,13 @@ describe("arguments a command does not take", () => {
     expect(r.stderr).toContain("--max-size needs a value");
   });
 
+  it("an option where a value belongs is a usage error, not a directory named '--json'", async () => {
+    const r = await runCli(["plan", "p.sc", "--cache-dir", "--json"]);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain("--cache-dir needs a value, and '--json' is an option");
+    expect(existsSync("--json")).toBe(false);
+  });
+
   it.each(["0x2", "1e1", "-1", "1.5"])("--keep-last %s is refused", async (n) => {
     const cache = path.join(tmpdir(), `sc-no-cache-${process.pid}`);
     const r = await runCli(["cache", "gc", `--keep-last=${n}`, "--cache-dir", cache]);
