@@ -162,6 +162,8 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
       };
       const outcome = await runner.run(node, ctx);
       if (opts.signal.aborted) throw new Error("interrupted");
+      const moved = await changedFile(pn, ir, digest);
+      if (moved) throw new Error(`input ${moved} changed while ${pn.name} ran (or since the plan); its result was not kept, since it may have been made from either version: run again`);
       const manifest = await capture(store, pn, outcome, runId, new Date(t0).toISOString(), opts.backend);
       committed = true;
       outputs.set(pn.id, new Map(manifest.outputs.map((o) => [o.name, store.objectPath(o.digest)])));
@@ -290,6 +292,24 @@ type Served =
   | { readonly kind: "ok"; readonly manifest: NodeManifest; readonly warnings: readonly string[] }
   | { readonly kind: "rerun"; readonly warnings: readonly string[] }
   | { readonly kind: "failed"; readonly error: string; readonly warnings: readonly string[] };
+
+/**
+ * A file the node's fingerprint holds (its own, or one a data source it reads holds) whose content is
+ * no longer what the plan digested: a result made while it changed must not be kept under the old
+ * fingerprint. Undefined when all are as planned; a file that cannot be read now is left to the
+ * next plan to say.
+ */
+async function changedFile(pn: PlannedNode, ir: Ir, digest: DigestOf): Promise<string | undefined> {
+  const base = path.dirname(ir.entry);
+  const files = [pn.record.files, ...Object.values(pn.record.sources ?? {}).map((s) => s.files)];
+  for (const f of files) {
+    for (const [rel, planned] of Object.entries(f)) {
+      const now = await digest(path.resolve(base, rel)).catch(() => undefined);
+      if (now !== undefined && now !== planned) return rel;
+    }
+  }
+  return undefined;
+}
 
 /**
  * A cached node's result, checked present and of the recorded size (so a damaged result is never
