@@ -1,8 +1,9 @@
-import { link, lstat, mkdir, rename, unlink } from "node:fs/promises";
+import { link, lstat, mkdir, readdir, rename, rm, unlink } from "node:fs/promises";
 import path from "node:path";
 import { type Digest, digestFile } from "../src/cache/digest.js";
 import { keptName, originOf } from "../src/cache/kept.js";
 import type { ManifestOutput } from "../src/cache/manifest.js";
+import { pidAlive } from "../src/cache/lock-file.js";
 import type { Store } from "../src/cache/store.js";
 import type { Canon, IrNode } from "../src/ir/ir.js";
 import { commandDir, shownPath } from "../src/ir/paths.js";
@@ -70,6 +71,7 @@ export async function keepUnknownContent(store: Store, file: string, digest: Dig
 export async function keepBeforeRunning(store: Store, node: IrNode, digest: DigestOf = digestFile): Promise<string[]> {
   const warnings: string[] = [];
   for (const file of declaredOutputs(node)) {
+    await removeDeadRestores(file);
     const kept = await keepUnknownContent(store, file, digest).catch(() => undefined);
     if (kept) warnings.push(keptMessage(shownPath(file), shownPath(kept), "before running the command"));
   }
@@ -99,6 +101,7 @@ export async function restoreOutputs(store: Store, outputs: readonly ManifestOut
       if (as) kept.push({ output: shownPath(dest), as: shownPath(as) });
     }
     await mkdir(path.dirname(dest), { recursive: true });
+    await removeDeadRestores(dest);
     const r = await store.restore(o.digest, dest);
     if (!r.ok) return { ok: false, output: o.name, reason: r.reason === "corrupt" ? "corrupt" : "missing", detail: r.detail };
   }
@@ -111,4 +114,18 @@ export class OutputInTheWay extends Error {}
 /** The warning for an output kept aside. */
 export function keptMessage(output: string, as: string, then: string): string {
   return `${output} held content that no run made (edited by hand, or there before); kept as ${as}, ${then}`;
+}
+
+/**
+ * Removes what a restore of `dest` left when its process was killed mid-copy: the scratch file
+ * `.<name>.restore.<pid>.<random>.tmp` beside it (see Store.restore), once that pid is gone.
+ */
+async function removeDeadRestores(dest: string): Promise<void> {
+  const dir = path.dirname(dest);
+  const prefix = `.${path.basename(dest)}.restore.`;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    const pid = Number(name.slice(prefix.length).split(".")[0]);
+    if (Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) await rm(path.join(dir, name), { force: true });
+  }
 }

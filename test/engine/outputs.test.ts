@@ -52,3 +52,22 @@ describe("a damaged cached output", () => {
 function digestOf(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
+
+describe("what a killed restore left beside an output", () => {
+  it("is removed by the next run once its process is gone; another live process's is left alone", async () => {
+    const dir = await ranProject("dead-restore", { "p.sc": `stage a : command { run = ["sh", "-c", "echo fresh > out/a.txt"]  outputs = ["out/a.txt"] }\n` });
+    dirs.push(dir);
+    const { spawnSync } = await import("node:child_process");
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+    const left = path.join(dir, "out", `.a.txt.restore.${dead}.0a1b2c3d4e5f.tmp`);
+    const live = path.join(dir, "out", `.a.txt.restore.${process.pid}.0a1b2c3d4e5f.tmp`);
+    writeFileSync(left, "half a copy");
+    writeFileSync(live, "being copied");
+    rmSync(path.join(dir, "out/a.txt"));
+    const r = await sc(dir, ["run", "p.sc"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, "out/a.txt"), "utf8")).toBe("fresh\n");
+    expect(existsSync(left)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+  });
+});
