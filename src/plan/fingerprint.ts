@@ -1,7 +1,7 @@
 import path from "node:path";
 import { canonicalJson, sha256Hex } from "../ir/canon.js";
 import type { Canon, Ir, IrNode, NodeId } from "../ir/ir.js";
-import { commandDir } from "../ir/paths.js";
+import { commandDir, samePath } from "../ir/paths.js";
 import { isRowExpr, rowText } from "../ir/row-text.js";
 import { BACKEND_KINDS, IMPL_VERSIONS, SEEDED_KINDS } from "./versions.js";
 
@@ -110,6 +110,11 @@ export function staticPart(node: IrNode, ir: Ir): StaticPart {
   // `"sub/"` and `"./sub"` are one value. Beside the pipeline file it is left out.
   if (node.op === "command" && kept && typeof kept === "object" && !Array.isArray(kept)) {
     const { cwd: _cwd, ...rest } = kept as Record<string, Canon>;
+    // Declared files the same way: "./y.py" and "y.py" are one input (argv is kept as the command sees it).
+    for (const k of ["inputs", "outputs"]) {
+      const list = rest[k];
+      if (Array.isArray(list)) rest[k] = list.map((x) => (typeof x === "string" ? samePath(x) : x));
+    }
     const dir = projectPath(ir, commandDir(node));
     kept = dir === "." ? rest : { ...rest, cwd: dir };
   }

@@ -107,6 +107,13 @@ describe("where a command runs", () => {
     expect(fingerprintsOf(`stage make : command { run = ["true"]  cwd = "other" }\n`).get("make")).not.toBe(fps[0]);
   });
 
+  it("declared files are one value however their paths are spelled", () => {
+    const fps = ['"y.py", "out/"', '"./y.py", "out"', '"sub/../y.py", "./out/"'].map(
+      (ins) => fingerprintsOf(`stage make : command { run = ["true"]  inputs = [${ins}]  outputs = ["./a.txt"] }\n`).get("make"),
+    );
+    expect(new Set(fps).size).toBe(1);
+  });
+
   it("is part of its fingerprint when it moves to a file in another directory, and not when the file sits beside the pipeline", () => {
     const here = fingerprintsOf(make).get("make");
     expect(fingerprintsOf(`import "common.sc"\n`, { "common.sc": make }).get("make")).toBe(here);
