@@ -41,82 +41,104 @@ function rowsInput(node: IrNode): NodeId | undefined {
 /** Streams one data transform from its input files into a new rows file. */
 export const dataRunner: NodeRunner = {
   async run(node: IrNode, ctx: RunnerContext): Promise<NodeOutcome> {
-    const p = obj(node.params);
-    const out = path.join(ctx.scratch, "data.jsonl");
-    const first = rowsInput(node);
-    const a = first === undefined ? undefined : inputFile(ctx, first);
-    if (!a && node.inputs.length) throw new Error("missing input");
-    const opts = { onError: a?.onError ?? "fail" } as const;
-    let r: OpResult;
-    // The set operations' second input, and what was skipped in it: read under its own policy.
-    let other: { readonly input: OpInput; readonly skips: Skips } | undefined;
-    switch (node.op) {
-      case "synthetic": {
-        const generator = str(p["generator"]);
-        if (!GENERATOR_NAMES.includes(generator)) throw new Error(`there is no built-in generator "${generator}" (the generators are ${GENERATOR_NAMES.join(", ")})`);
-        // A seed left out means the pipeline's, which the fingerprint already holds for this kind.
-        const seed = typeof p["seed"] === "number" ? p["seed"] : ctx.ir.pipeline.seed;
-        r = { rows: await writeGenerated(generator, num(p["rows"], 0), seed, out, { rationale: p["rationale"] !== false }), skipped: 0, badLines: [] };
-        break;
-      }
-      case "where":
-        r = await where(a!.file, out, p["predicate"] as unknown as RowExpr, opts);
-        break;
-      case "take":
-      case "top":
-      case "sample": {
-        const file = a!.file;
-        const op = (n: number): Promise<OpResult> =>
-          node.op === "take" ? take(file, out, n, opts) : node.op === "top" ? top(file, out, n, str(p["by"]), opts) : sample(file, out, n, num(p["seed"], 0), opts);
-        // `take(10%)`: a fraction of the rows the input turns out to have.
-        r = p["fraction"] !== undefined ? await ofRows(file, num(p["fraction"], 0), opts, op) : await op(num(p["n"], 0));
-        break;
-      }
-      case "dedupe":
-        r = await dedupe(a!.file, out, str(p["by"]), opts);
-        break;
-      case "normalize":
-        r = await normalize(a!.file, out, (p["fields"] as string[] | undefined) ?? [], opts);
-        break;
-      case "union":
-      case "intersect":
-      case "minus": {
-        const b = node.inputs[1];
-        if (b === undefined) throw new Error("missing input");
-        const op = node.op === "union" ? union : node.op === "intersect" ? intersect : minus;
-        const input = inputFile(ctx, b);
-        const res = await op(a!, input, out, str(p["by"], "id"));
-        r = res;
-        other = { input, skips: res.other };
-        break;
-      }
-      case "score": {
-        const groups = scoreGroups(node);
-        if (groups.length === 0) throw new Error(`${node.name} names no score fields`);
-        // One pass per scorer, each adding its fields to the last pass's rows; only the first
-        // reads the input, so only its skipped lines are the input's.
-        let cur = a!.file;
-        r = { rows: 0, skipped: 0, badLines: [] };
-        for (const [i, g] of groups.entries()) {
-          const dest = i === groups.length - 1 ? out : path.join(ctx.scratch, `score-${i}.jsonl`);
-          const res = await score(cur, dest, g.fields, scorerOf(g.scorer, ctx), i === 0 ? opts : {});
-          r = i === 0 ? res : { ...res, skipped: r.skipped, badLines: r.badLines };
-          cur = dest;
-        }
-        break;
-      }
-      case "stage-output": {
-        const file = ctx.outputs(node.inputs[0]!).get("data.jsonl");
-        if (!file) throw new Error(`stage ${ctx.ir.nodes.get(node.inputs[0]!)?.name} produced no rows`);
-        return { outputs: [{ name: "data.jsonl", path: file }] };
-      }
-      default:
-        throw new Error(`the data transform '${node.op}' needs the training runtime, which this version does not have yet`);
+    try {
+      return await transform(node, ctx);
+    } catch (e) {
+      throw namedRows(e, node, ctx);
     }
-    const warnings = [skippedWarning(a?.file, r), skippedWarning(other?.input.file, other?.skips)].filter((w) => w !== undefined);
-    return { outputs: [{ name: "data.jsonl", path: out }], warnings };
   },
 };
+
+/**
+ * An error placed in the rows another transform made names them by that node, not by the cached
+ * file they are kept in, whose path means nothing to the user: "rows of good:where, line 3: ...".
+ */
+function namedRows(e: unknown, node: IrNode, ctx: RunnerContext): unknown {
+  if (!(e instanceof Error)) return e;
+  for (const id of node.inputs) {
+    const n = ctx.ir.nodes.get(id);
+    const file = n?.op === "jsonl" ? undefined : ctx.outputs(id).get("data.jsonl");
+    if (file && e.message.includes(`${file}:`)) e.message = e.message.split(`${file}:`).join(`rows of ${n?.name ?? id}, line `);
+  }
+  return e;
+}
+
+async function transform(node: IrNode, ctx: RunnerContext): Promise<NodeOutcome> {
+  const p = obj(node.params);
+  const out = path.join(ctx.scratch, "data.jsonl");
+  const first = rowsInput(node);
+  const a = first === undefined ? undefined : inputFile(ctx, first);
+  if (!a && node.inputs.length) throw new Error("missing input");
+  const opts = { onError: a?.onError ?? "fail" } as const;
+  let r: OpResult;
+  // The set operations' second input, and what was skipped in it: read under its own policy.
+  let other: { readonly input: OpInput; readonly skips: Skips } | undefined;
+  switch (node.op) {
+    case "synthetic": {
+      const generator = str(p["generator"]);
+      if (!GENERATOR_NAMES.includes(generator)) throw new Error(`there is no built-in generator "${generator}" (the generators are ${GENERATOR_NAMES.join(", ")})`);
+      // A seed left out means the pipeline's, which the fingerprint already holds for this kind.
+      const seed = typeof p["seed"] === "number" ? p["seed"] : ctx.ir.pipeline.seed;
+      r = { rows: await writeGenerated(generator, num(p["rows"], 0), seed, out, { rationale: p["rationale"] !== false }), skipped: 0, badLines: [] };
+      break;
+    }
+    case "where":
+      r = await where(a!.file, out, p["predicate"] as unknown as RowExpr, opts);
+      break;
+    case "take":
+    case "top":
+    case "sample": {
+      const file = a!.file;
+      const op = (n: number): Promise<OpResult> =>
+        node.op === "take" ? take(file, out, n, opts) : node.op === "top" ? top(file, out, n, str(p["by"]), opts) : sample(file, out, n, num(p["seed"], 0), opts);
+      // `take(10%)`: a fraction of the rows the input turns out to have.
+      r = p["fraction"] !== undefined ? await ofRows(file, num(p["fraction"], 0), opts, op) : await op(num(p["n"], 0));
+      break;
+    }
+    case "dedupe":
+      r = await dedupe(a!.file, out, str(p["by"]), opts);
+      break;
+    case "normalize":
+      r = await normalize(a!.file, out, (p["fields"] as string[] | undefined) ?? [], opts);
+      break;
+    case "union":
+    case "intersect":
+    case "minus": {
+      const b = node.inputs[1];
+      if (b === undefined) throw new Error("missing input");
+      const op = node.op === "union" ? union : node.op === "intersect" ? intersect : minus;
+      const input = inputFile(ctx, b);
+      const res = await op(a!, input, out, str(p["by"], "id"));
+      r = res;
+      other = { input, skips: res.other };
+      break;
+    }
+    case "score": {
+      const groups = scoreGroups(node);
+      if (groups.length === 0) throw new Error(`${node.name} names no score fields`);
+      // One pass per scorer, each adding its fields to the last pass's rows; only the first
+      // reads the input, so only its skipped lines are the input's.
+      let cur = a!.file;
+      r = { rows: 0, skipped: 0, badLines: [] };
+      for (const [i, g] of groups.entries()) {
+        const dest = i === groups.length - 1 ? out : path.join(ctx.scratch, `score-${i}.jsonl`);
+        const res = await score(cur, dest, g.fields, scorerOf(g.scorer, ctx), i === 0 ? opts : {});
+        r = i === 0 ? res : { ...res, skipped: r.skipped, badLines: r.badLines };
+        cur = dest;
+      }
+      break;
+    }
+    case "stage-output": {
+      const file = ctx.outputs(node.inputs[0]!).get("data.jsonl");
+      if (!file) throw new Error(`stage ${ctx.ir.nodes.get(node.inputs[0]!)?.name} produced no rows`);
+      return { outputs: [{ name: "data.jsonl", path: file }] };
+    }
+    default:
+      throw new Error(`the data transform '${node.op}' needs the training runtime, which this version does not have yet`);
+  }
+  const warnings = [skippedWarning(a?.file, r), skippedWarning(other?.input.file, other?.skips)].filter((w) => w !== undefined);
+  return { outputs: [{ name: "data.jsonl", path: out }], warnings };
+}
 
 /**
  * The warning for the lines skipped in one input file, naming the file and the lines, and, for rows

@@ -182,3 +182,19 @@ stage use : command { run = ["true"]  inputs = [half, best, all, some] }
     expect(new Set(some).size).toBe(15);
   });
 });
+
+describe("an error in rows another transform made", () => {
+  it("names those rows by their node and line, not by the file the cache keeps them in", async () => {
+    const dir = project("named-rows", {
+      "p.sc": `dataset r = jsonl("data/r.jsonl")
+dataset d = r | take(3) | where q > 1
+stage use : command { run = ["true"]  inputs = [d] }
+`,
+      "data/r.jsonl": '{"id":1,"q":2}\n{"id":2}\n{"id":3,"q":5}\n',
+    });
+    const r = await sc(dir, ["run", "p.sc"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("rows of d:take, line 2: row has no field 'q'");
+    expect(r.stderr).not.toContain("objects/sha256");
+  });
+});
