@@ -259,7 +259,9 @@ export class Store {
         const detail = `${o.label} (${o.digest}) is ${s.size} bytes, expected ${o.size}`;
         return { ok: false, reason: "object-corrupt", detail };
       }
-      if (opts.rehash) {
+      // An object is never written again once stored, and a result is recorded after its objects:
+      // one modified since (same size, other bytes) is re-hashed, so a damaged result is never a hit.
+      if (opts.rehash || s.mtimeMs > Date.parse(m.finishedAt) + 1) {
         const check = await this.verifyObject(o.digest);
         if (!check.ok) {
           const reason = check.reason === "missing" ? "object-missing" : "object-corrupt";

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { chmod, readFile, rm, stat, truncate, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { type Digest, digestBytes, digestFile, READ_CHUNK } from "../../src/cache/digest.js";
@@ -134,8 +134,13 @@ describe("manifests", () => {
     expect(await store.readManifest(FP_A)).toMatchObject({ ok: false, reason: "object-missing" });
     expect(await store.readManifest(FP_A, { verify: false })).toMatchObject({ ok: true });
 
-    // Same size, different bytes: only re-hashing sees it, and restore refuses it either way.
+    // Same size, different bytes: written after the result was recorded, so it is re-hashed; restore
+    // refuses it either way.
     await damage(store, b, "output X");
+    expect(await store.readManifest(FP_B, { verify: true })).toMatchObject({ ok: false, reason: "object-corrupt" });
+    expect(await store.readManifest(FP_B, { verify: true, rehash: true })).toMatchObject({ ok: false, reason: "object-corrupt" });
+    // With its time set back to before the result, only re-hashing sees it.
+    await utimes(store.objectPath(b), new Date(2001, 0, 1), new Date(2001, 0, 1));
     expect(await store.readManifest(FP_B, { verify: true })).toMatchObject({ ok: true });
     expect(await store.readManifest(FP_B, { verify: true, rehash: true })).toMatchObject({ ok: false, reason: "object-corrupt" });
     // Truncation is caught by the cheap size check.
