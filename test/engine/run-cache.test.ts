@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Digest } from "../../src/cache/digest.js";
@@ -165,13 +165,18 @@ async function outputOf(store: Store, node: string): Promise<Digest> {
   throw new Error(`no result for ${node}`);
 }
 
-/** Flips a bit of a stored object: same size, different bytes. */
+/**
+ * Flips a bit of a stored object, as bit rot does: same size, different bytes, and the file's times
+ * as they were, so only reading it shows the damage (the plan re-hashes only objects modified since).
+ */
 function corrupt(store: Store, digest: Digest): void {
   const obj = store.objectPath(digest);
+  const { atime, mtime } = statSync(obj);
   chmodSync(obj, 0o644);
   const bytes = readFileSync(obj);
   bytes[0] = bytes[0]! ^ 1;
   writeFileSync(obj, bytes);
+  utimesSync(obj, atime, mtime);
 }
 
 describe("two runs at once on one cache", () => {
