@@ -228,6 +228,16 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
       entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "skipped" });
     }
   }
+  // Anything still pending that no failure explains waits on something that can never finish (a
+  // cycle the plan should have refused): it is never passed over as if the run had succeeded.
+  if (!stopping && !opts.signal.aborted) {
+    for (const pn of pending.values()) {
+      failed++;
+      const message = "never started: it waits on a stage that can never finish (a cycle between stages)";
+      entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "failed", error: message, record: pn.record });
+      opts.emit({ type: "node-failed", node: pn.name, op: pn.op, error: message, where: whereOf(ir, ir.nodes.get(pn.id)!, sourceOf) });
+    }
+  }
   const status = opts.signal.aborted ? "interrupted" : failed > 0 || (pending.size > 0 && stopping) ? "failed" : "ok";
   await saveRecord(status, true);
   // What killed runs left half-written is settled wherever this run ran or restored the command.

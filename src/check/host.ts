@@ -2,6 +2,8 @@
 export interface SourceHost {
   /** The file's text, or undefined when it does not exist or cannot be read. */
   read(path: string): string | undefined;
+  /** Why `read` gave nothing, in words ("no such file", "is a directory"), where the host can say. */
+  why?(path: string): string | undefined;
   /** The path of `spec` as written in an import inside `from`. */
   resolve(from: string, spec: string): string;
 }

@@ -53,7 +53,12 @@ export function loadProgram(entry: string, host: SourceHost): LoadResult {
       if (files.has(target)) continue;
       const body = host.read(target);
       if (body === undefined) {
-        sink.report("SC2003", item.pathSpan, `cannot find the imported file '${item.path}' (looked for ${target})`);
+        const why = host.why?.(target);
+        sink.report(
+          "SC2003",
+          item.pathSpan,
+          why === undefined || why === "no such file" ? `cannot find the imported file '${item.path}' (looked for ${target})` : `cannot read the imported file '${item.path}': ${target} ${why}`,
+        );
         continue;
       }
       stack.push({ path, via: item.pathSpan });

@@ -3,6 +3,7 @@ import type { SourceHost } from "../check/host.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { formatProgram } from "../format/format.js";
 import { parseProgram } from "../syntax/parse-program.js";
+import { cannotRead } from "./fs-host.js";
 import { EXIT, type CliIO } from "./io.js";
 
 export interface FmtOptions {
@@ -22,7 +23,7 @@ export function runFmt(opts: FmtOptions, io: CliIO, host: SourceHost): number {
   for (const file of opts.files) {
     const text = host.read(file);
     if (text === undefined) {
-      io.stderr(`stagecraft: cannot read '${file}'\n`);
+      io.stderr(cannotRead(file, host));
       status = EXIT.errors;
       continue;
     }

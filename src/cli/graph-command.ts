@@ -4,7 +4,7 @@ import { checkFile } from "../check/check.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { lower } from "../ir/lower.js";
 import { first, type Args } from "./args.js";
-import { fsHost } from "./fs-host.js";
+import { cannotRead, fsHost } from "./fs-host.js";
 import { EXIT, type CliIO } from "./io.js";
 
 /** `stagecraft graph FILE --format ascii|dot|mermaid|json|svg [--all]`. */
@@ -17,7 +17,7 @@ export async function runGraph(a: Args, io: CliIO, color: boolean): Promise<numb
   }
   const r = checkFile(file, fsHost);
   if (!r.program) {
-    io.stderr(!r.sources.has(file) ? `stagecraft: cannot read '${file}'\n` : renderDiagnostics(r.diagnostics, { text: (f) => r.sources.get(f) }, { color }));
+    io.stderr(!r.sources.has(file) ? cannotRead(file) : renderDiagnostics(r.diagnostics, { text: (f) => r.sources.get(f) }, { color }));
     return EXIT.errors;
   }
   const ir = lower(r.program, (f) => r.sources.get(f) ?? "");

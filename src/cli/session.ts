@@ -75,13 +75,13 @@ export async function openSession(file: string, a: Args, io: CliIO, color: boole
   if (kept) compiled = kept;
   else {
     // Loaded only on a miss: the parser is large and builds its grammar when loaded.
-    const [{ checkFile }, { renderDiagnostics }, { lower }, { fsHost }] = await Promise.all([
-      import("../check/check.js"), import("../diagnostics/render.js"), import("../ir/lower.js"), import("./fs-host.js"),
+    const [{ checkFile }, { renderDiagnostics }, { lower }, { graphCycles }, { fsHost, cannotRead }] = await Promise.all([
+      import("../check/check.js"), import("../diagnostics/render.js"), import("../ir/lower.js"), import("../ir/cycles.js"), import("./fs-host.js"),
     ]);
     const result = checkFile(file, fsHost);
     // checkFile reads nothing it cannot open: no source for the entry file means it was unreadable.
     if (!result.sources.has(file)) {
-      io.stderr(`stagecraft: cannot read '${file}'\n`);
+      io.stderr(cannotRead(file, fsHost));
       return 1;
     }
     if (!result.program) {
@@ -89,6 +89,11 @@ export async function openSession(file: string, a: Args, io: CliIO, color: boole
       return 1;
     }
     const ir = lower(result.program, (f) => result.sources.get(f) ?? "");
+    const cycles = graphCycles(ir);
+    if (cycles.length) {
+      io.stderr(renderDiagnostics(cycles, { text: (f) => result.sources.get(f) }, { color }));
+      return 1;
+    }
     compiled = { ir, sources: result.sources, statics: planStatics(ir) };
   }
   const { ir, sources, statics } = compiled;
