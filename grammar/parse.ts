@@ -205,6 +205,25 @@ function lineEnd(text: string, offset: number): number {
   return nl < 0 ? text.length : nl;
 }
 
+/**
+ * A chain of binary operators or conditionals (`1 + 1 + ...`, `c ? 1 : c ? 2 : ...`) is a tree as
+ * deep as it is long, and every later pass walks it recursively: past this many in one expression,
+ * it is refused here rather than overflowing the stack there.
+ */
+export const MAX_OPERATORS = 500;
+
+/** The operator past MAX_OPERATORS in one expression (what lies between '=', ',' and braces). */
+function operatorRunTooLong(tokens: readonly IToken[]): IToken | undefined {
+  let run = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const n = t.tokenType.name;
+    if (n === "Equals" || n === "Comma" || n === "LCurly" || n === "RCurly") run = 0;
+    else if ((n === "Question" || tokenMatcher(t, BinaryOp)) && ++run > MAX_OPERATORS) return t;
+  }
+  return undefined;
+}
+
 /** Long runs of prefix operators recurse like brackets do. */
 function prefixRunTooDeep(tokens: readonly IToken[]): IToken | undefined {
   let run = 0;
@@ -212,7 +231,7 @@ function prefixRunTooDeep(tokens: readonly IToken[]): IToken | undefined {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     const n = t.tokenType.name;
-    if (n === "Dash" || n === "Bang" || n === "Not" || n === "Question") {
+    if (n === "Dash" || n === "Bang" || n === "Not") {
       if (++run > MAX_DEPTH) return t;
     } else if (n !== "Colon" && n !== "NumberLit" && n !== "Identifier") run = 0;
   }
@@ -263,6 +282,11 @@ export function parseText(file: string, text: string, onItem: (cst: TopItemCstNo
   const deep = prefixRunTooDeep(tokens);
   if (deep) {
     sink.report("SC1009", tokSpan(file, text, deep), `more than ${MAX_DEPTH} prefix operators in a row`);
+    return result(tokens, comments, false);
+  }
+  const long = operatorRunTooLong(tokens);
+  if (long) {
+    sink.report("SC1009", tokSpan(file, text, long), `more than ${MAX_OPERATORS} operators in one expression`, { suggestion: "split the expression into named declarations" });
     return result(tokens, comments, false);
   }
   const parser = parserInstance();
