@@ -7,7 +7,7 @@ import type { Checker } from "./checker.js";
 import { composeModels, replaceLabel } from "./models.js";
 import { evalPipe, evalSetOp } from "./transforms.js";
 import type { Scope } from "./scope.js";
-import { describeTy, UNKNOWN, type Ty } from "./types.js";
+import { describeTy, formatNumber, UNKNOWN, type Ty } from "./types.js";
 
 const num = (value?: number): Ty => (value === undefined || !Number.isFinite(value) ? { t: "number" } : { t: "number", value, integer: Number.isInteger(value) });
 
@@ -307,7 +307,11 @@ function binary(c: Checker, e: ExprOf<"binary">, scope: Scope): Ty {
     return isReward ? { t: "reward", of: "number" } : { t: "number" };
   }
   if (isReward) return { t: "reward", of: "number" };
-  if (l.t === "number" && r.t === "number" && l.value !== undefined && r.value !== undefined) return num(arith(e.op, l.value, r.value));
+  if (l.t === "number" && r.t === "number" && l.value !== undefined && r.value !== undefined) {
+    const v = arith(e.op, l.value, r.value);
+    if (Number.isFinite(v)) return num(v);
+    c.reportIn(scope, "SC2109", e.span, `this is ${Number.isNaN(v) ? "not a number" : "too large to be a number"} (${formatNumber(l.value)} ${e.op} ${formatNumber(r.value)})`, { suggestion: "check the params it is computed from" });
+  }
   return { t: "number" };
 }
 

@@ -11,11 +11,17 @@ export function readNumber(raw: string, s: Span, sink: DiagnosticSink): { value:
   const digits = m?.[1] ?? "0";
   const rest = m?.[2] ?? "";
   const base = Number(digits);
-  if (rest === "") return { value: base, suffix: "" };
+  // 1e999 reads as Infinity, which no later step can hold: a number must be finite.
+  const finite = (value: number, suffix: NumberSuffix): { value: number; suffix: NumberSuffix } => {
+    if (Number.isFinite(value)) return { value, suffix };
+    sink.report("SC1006", s, `'${raw}' is too large to be a number (the largest is about 1.8e308)`);
+    return { value: 0, suffix };
+  };
+  if (rest === "") return finite(base, "");
   if (rest in MULTIPLIERS) {
     const suffix = rest as Exclude<NumberSuffix, "">;
     // 32.8B is 32800000000 exactly, not 32799999999.999996: round away the binary fraction error.
-    return { value: Number((base * MULTIPLIERS[suffix]).toPrecision(15)), suffix };
+    return finite(Number((base * MULTIPLIERS[suffix]).toPrecision(15)), suffix);
   }
   const lower = rest.toLowerCase();
   const guess = lower === "k" || lower === "m" || lower === "b" || lower === "t" ? `write ${digits}${rest.toUpperCase()}` : SUFFIX_HELP;
