@@ -38,6 +38,8 @@ export class Checker {
   private readonly state = new Map<Instance, "visiting" | "done">();
   private readonly stack: { inst: Instance; via: Span | undefined }[] = [];
   private readonly reportedCycles = new Set<string>();
+  /** Whether the loops have been reported for declaring more than MAX_INSTANCES names. */
+  reportedTooMany = false;
   private readonly seenDiagnostics = new Set<string>();
   /** Evaluates an instance; set by check.ts so the modules stay acyclic. */
   evaluateInstance: (c: Checker, inst: Instance) => Ty = () => UNKNOWN;

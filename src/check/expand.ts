@@ -8,6 +8,9 @@ import { describeTy } from "./types.js";
 /** Loops longer than this are refused: they are almost always a typo in a bound. */
 export const MAX_ROUNDS = 10_000;
 
+/** Names declared by loops in all (nested loops multiply); ten times the largest pipelines known. */
+export const MAX_INSTANCES = 100_000;
+
 function add(c: Checker, inst: Instance, out: Instance[]): void {
   const prev = c.symbols.get(inst.name);
   if (prev) {
@@ -67,6 +70,17 @@ function expandLoop(c: Checker, file: string, item: Extract<Item, { kind: "for" 
     return;
   }
   for (const v of rounds) {
+    // Nested loops multiply: past MAX_INSTANCES names in all, expanding stops with one error here
+    // (the outermost loop that crosses it), before it runs the machine out of memory.
+    if (out.length > MAX_INSTANCES) {
+      if (!c.reportedTooMany) {
+        c.reportedTooMany = true;
+        c.report("SC2111", item.variableSpan, `these loops declare more than ${MAX_INSTANCES} names in all; at most ${MAX_INSTANCES} are allowed`, {
+          suggestion: "nested loops multiply their rounds: check the bounds",
+        });
+      }
+      return;
+    }
     const inner = new Map(env);
     inner.set(item.variable, v);
     expandLoops(c, file, item.body, inner, out);
