@@ -17,6 +17,9 @@ export interface Edge {
  * edges found while evaluating, and the diagnostics sink. Evaluation is lazy: a name's type is
  * computed on first reference, which is also how cycles are found.
  */
+
+/** Name comparisons for did-you-mean in one check (a few seconds at most). */
+const SUGGEST_BUDGET = 2_000_000;
 export class Checker {
   readonly sink = new DiagnosticSink();
   readonly symbols = new Map<string, Instance>();
@@ -38,6 +41,8 @@ export class Checker {
   private readonly state = new Map<Instance, "visiting" | "done">();
   private readonly stack: { inst: Instance; via: Span | undefined }[] = [];
   private readonly reportedCycles = new Set<string>();
+  /** Names compared for did-you-mean so far (see suggestName). */
+  private suggestWork = 0;
   /** Whether the loops have been reported for declaring more than MAX_INSTANCES names. */
   reportedTooMany = false;
   private readonly seenDiagnostics = new Set<string>();
@@ -152,6 +157,11 @@ export class Checker {
 
   /** Names a user could have meant, for did-you-mean. */
   suggestName(name: string, scope: Scope, extra: Iterable<string> = []): string | undefined {
+    // Each suggestion compares the name with every name in scope: a file with thousands of unknown
+    // names (a typo in a 10,000-round loop) would make checking quadratic, so past a budget of
+    // comparisons the rest are reported without one.
+    this.suggestWork += this.symbols.size;
+    if (this.suggestWork > SUGGEST_BUDGET) return undefined;
     const names = new Set<string>(extra);
     for (const k of scope.env.keys()) names.add(k);
     for (const [k, inst] of this.symbols) if (this.visible(inst, scope.file)) names.add(k);

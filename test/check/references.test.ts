@@ -16,6 +16,17 @@ describe("names", () => {
     expect(r.diagnostics[0]!.suggestion).toBe("did you mean 'a'?");
   });
 
+  it("in a file with thousands of unknown names, the first get suggestions and the rest are still reported", () => {
+    // Each suggestion compares with every name: past a budget the rest come without one, so such a
+    // file is checked in seconds rather than minutes.
+    const lines = Array.from({ length: 5000 }, (_, i) => `param x${i} = y${i}`).join("\n");
+    const r = checkText(lines);
+    const unknown = r.diagnostics.filter((d) => d.code === "SC2001");
+    expect(unknown).toHaveLength(5000);
+    expect(unknown[0]!.suggestion).toBe("did you mean 'x0'?");
+    expect(unknown.at(-1)!.suggestion).toBeUndefined();
+  });
+
   it("reports duplicates with the first declaration as related", () => {
     const r = checkText(`${base}dataset d = synthetic("glyphs", rows: 10)`);
     expect(codes(r)).toEqual(["SC2002"]);
