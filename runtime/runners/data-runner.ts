@@ -23,8 +23,21 @@ function inputFile(ctx: RunnerContext, id: NodeId): OpInput {
   }
   const file = ctx.outputs(id).get("data.jsonl");
   if (!file) throw new Error(`input ${n?.name ?? id} has no rows file`);
-  // Rows written by a transform are well formed; one that is not is a bug, not data to skip.
-  return { file, onError: "fail" };
+  // Rows written by a transform are well formed JSON, but may still be rows a later transform cannot
+  // use (`dedupe` passes a row whose `q` is text to a `where q >= 4`): the policy of the source they
+  // came from still holds for them.
+  return { file, onError: sourcePolicy(ctx, id) };
+}
+
+/** The on_error of the data source a chain of transforms starts from (its first input's, up the chain). */
+function sourcePolicy(ctx: RunnerContext, id: NodeId): "fail" | "skip" {
+  for (let n = ctx.ir.nodes.get(id), hops = 0; n && hops < 10_000; hops++) {
+    if (n.op === "jsonl") return obj(n.params)["on_error"] === "skip" ? "skip" : "fail";
+    if (n.kind === "stage") return "fail";
+    const up = rowsInput(n);
+    n = up === undefined ? undefined : ctx.ir.nodes.get(up);
+  }
+  return "fail";
 }
 
 /**
@@ -61,6 +74,15 @@ function namedRows(e: unknown, node: IrNode, ctx: RunnerContext): unknown {
     if (file && e.message.includes(`${file}:`)) e.message = e.message.split(`${file}:`).join(`rows of ${n?.name ?? id}, line `);
   }
   return e;
+}
+
+/** How a warning names an input's rows: a source by its file, another transform's by that node. */
+function rowsLabel(node: IrNode, ctx: RunnerContext, file: string): string {
+  for (const id of node.inputs) {
+    const n = ctx.ir.nodes.get(id);
+    if (n?.op !== "jsonl" && ctx.outputs(id).get("data.jsonl") === file) return `the rows of ${n?.name ?? id}`;
+  }
+  return file;
 }
 
 async function transform(node: IrNode, ctx: RunnerContext): Promise<NodeOutcome> {
@@ -136,7 +158,7 @@ async function transform(node: IrNode, ctx: RunnerContext): Promise<NodeOutcome>
     default:
       throw new Error(`the data transform '${node.op}' needs the training runtime, which this version does not have yet`);
   }
-  const warnings = [skippedWarning(a?.file, r), skippedWarning(other?.input.file, other?.skips)].filter((w) => w !== undefined);
+  const warnings = [skippedWarning(a && rowsLabel(node, ctx, a.file), r), skippedWarning(other && rowsLabel(node, ctx, other.input.file), other?.skips)].filter((w) => w !== undefined);
   return { outputs: [{ name: "data.jsonl", path: out }], warnings };
 }
 

@@ -198,3 +198,19 @@ stage use : command { run = ["true"]  inputs = [d] }
     expect(r.stderr).not.toContain("objects/sha256");
   });
 });
+
+describe("on_error down a chain of transforms", () => {
+  it("a source's skip also holds for rows a later transform cannot use", async () => {
+    const dir = project("skip-chain", {
+      "p.sc": `dataset d = jsonl("mid.jsonl", fields: ["id", "q"], on_error: "skip")
+dataset f = d | dedupe(by: id) | where q >= 4
+stage show : command { run = ["true"]  inputs = [f] }
+`,
+      "mid.jsonl": '{"id":1,"q":5}\n{"id":2,"q":5}\n{"id":2,"q":5}\n{"id":3,"q":"bad"}\n{"id":4,"q":1}\n',
+    });
+    const r = await sc(dir, ["run", "p.sc"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await rowsOf(dir, "f")).toEqual(['{"id":1,"q":5}', '{"id":2,"q":5}']);
+    expect(r.stderr).toContain("skipped 1 row of the rows of f:dedupe that the transform cannot use (line 3; line 3: field 'q' is \"bad\", not a number)");
+  });
+});
