@@ -73,14 +73,23 @@ export async function fsyncDir(dir: string): Promise<void> {
 
 /** mkdir -p, syncing the parent of each directory it creates so the new entries survive a crash. */
 export async function ensureDir(dir: string): Promise<void> {
-  const first = await mkdir(dir, { recursive: true });
-  if (first === undefined) return;
-  const created: string[] = [];
-  for (let d = dir; ; d = path.dirname(d)) {
-    created.push(d);
-    if (d === first || path.dirname(d) === d) break;
+  // One level at a time from the nearest directory that exists: Node's recursive mkdir retries
+  // forever where a parent exists but refuses children (a directory of /proc).
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (await statIfExists(d)) break;
+    missing.push(d);
+    if (path.dirname(d) === d) break;
   }
-  for (const d of created) await fsyncDir(path.dirname(d));
+  for (const d of missing.reverse()) {
+    try {
+      await mkdir(d);
+    } catch (e) {
+      if (isErrno(e, "EEXIST")) continue;
+      throw e;
+    }
+    await fsyncDir(path.dirname(d));
+  }
 }
 
 export async function removeQuietly(p: string): Promise<void> {

@@ -13,6 +13,10 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
   EDQUOT: "disk quota exceeded",
   EIO: "input/output error",
   EMFILE: "too many open files",
+  ELOOP: "too many symbolic links (a link that leads back to itself)",
+  EISDIR: "is a directory",
+  ENOTDIR: "a part of the path is a file, not a directory",
+  ENAMETOOLONG: "the name is too long",
   ENFILE: "too many open files in the system",
 };
 

@@ -69,6 +69,11 @@ describe("Store.openFor", () => {
 });
 
 describe("records that are not files", () => {
+  it.skipIf(process.platform !== "linux")("to write under a directory that refuses new entries (/proc): not-writable, not a retry forever", async () => {
+    const r = await openStoreFor("/proc/stagecraft-cache-test", "write");
+    expect(r).toMatchObject({ ok: false, error: { reason: "not-writable" } });
+  });
+
   it("readJson: a directory is a damaged record, not an exception", async () => {
     const dir = path.join(await tempDir(), "r.json");
     await mkdir(dir);
