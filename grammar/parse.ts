@@ -52,14 +52,17 @@ function lexErrors(file: string, text: string, errors: readonly { offset: number
       j++;
     }
     const bad = text.slice(first.offset, end);
-    const ch = bad.charAt(0);
-    const code = ch.codePointAt(0) ?? 0;
-    const shown = code < 32 || code === 127 ? `U+${code.toString(16).padStart(4, "0").toUpperCase()}` : `'${ch}'`;
+    // A whole character (an emoji is two UTF-16 units); invisible and layout characters by their code.
+    const code = bad.codePointAt(0) ?? 0;
+    const ch = String.fromCodePoint(code);
+    const invisible = code < 32 || (code >= 127 && code < 160) || /[\p{Cf}\p{Zl}\p{Zp}\p{Zs}\p{Mn}]/u.test(ch);
+    const shown = invisible ? `U+${code.toString(16).padStart(4, "0").toUpperCase()}` : `'${ch}'`;
+    const more = [...bad].length - 1;
     const suggestion =
       ch === "'" ? "strings are written in double quotes: \"...\"" :
       ch === "@" || ch === "$" || ch === "`" ? "names are letters, digits and '_'" :
       ch === "\\" ? "a backslash is only allowed inside a string or regular expression" : undefined;
-    sink.report("SC1001", span(file, first.offset, end), `unexpected character ${shown}${bad.length > 1 ? ` (and ${bad.length - 1} more)` : ""}`, { suggestion });
+    sink.report("SC1001", span(file, first.offset, end), `unexpected character ${shown}${more > 0 ? ` (and ${more} more)` : ""}`, { suggestion });
     i = j;
   }
 }

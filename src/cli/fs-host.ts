@@ -37,7 +37,9 @@ function readSource(p: string): { readonly text?: string; readonly why?: string 
     if (st.isDirectory()) return { why: "is a directory" };
     if (!st.isFile()) return { why: "is not a regular file (a FIFO or a device)" };
     if (st.size > MAX_SOURCE_BYTES) return { why: `is larger than ${MAX_SOURCE_BYTES / 1024 / 1024} MiB, too large for a pipeline file` };
-    return { text: readFileSync(fd, "utf8") };
+    // A byte-order mark is not part of the text: left in, it would shift every column of line 1.
+    const text = readFileSync(fd, "utf8");
+    return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
   } catch (e) {
     return { why: reason(e) };
   } finally {

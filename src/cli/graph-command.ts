@@ -12,7 +12,8 @@ export async function runGraph(a: Args, io: CliIO, color: boolean): Promise<numb
   const file = a.positional[0];
   const format = first(a, "--format") ?? "ascii";
   if (!file || !["ascii", "dot", "mermaid", "json", "svg"].includes(format)) {
-    io.stderr("usage: stagecraft graph FILE [--format ascii|dot|mermaid|json|svg] [--all]\n");
+    const what = file ? `stagecraft graph: there is no format '${format}'\n` : "";
+    io.stderr(`${what}usage: stagecraft graph FILE [--format ascii|dot|mermaid|json|svg] [--all]\n`);
     return EXIT.usage;
   }
   const r = checkFile(file, fsHost);
@@ -27,7 +28,8 @@ export async function runGraph(a: Args, io: CliIO, color: boolean): Promise<numb
     case "mermaid": io.stdout(graphMermaid(ir, all)); break;
     case "json": io.stdout(graphJson(ir, all)); break;
     case "svg": {
-      const res = await execa("dot", ["-Tsvg"], { input: graphDot(ir, all), reject: false });
+      // A dot that never returns must not hold the command (or outlive it): it is killed after a while.
+      const res = await execa("dot", ["-Tsvg"], { input: graphDot(ir, all), reject: false, timeout: 60_000, cleanup: true });
       if (res.failed) {
         io.stderr(res.code === "ENOENT" || /ENOENT/.test(String(res.originalMessage ?? "")) ? "stagecraft graph: --format svg needs Graphviz's `dot` (apt-get install graphviz); --format dot writes the input it takes\n" : `stagecraft graph: dot failed: ${String(res.stderr)}\n`);
         return EXIT.errors;

@@ -1,4 +1,5 @@
 import { COMMAND_OPTIONS, extraWords, optionsNotFor, parseArgs } from "./args.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 import { describeEnvironmentError } from "./fs-errors.js";
 import { fsHost } from "./fs-host.js";
 import { EXIT, type CliIO } from "./io.js";
@@ -100,7 +101,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       case "cache":
         return await (await import("./cache-command.js")).runCache(a, io);
       default:
-        io.stderr(`stagecraft: unknown command '${a.command}'\n${USAGE}`);
+        io.stderr(`stagecraft: unknown command '${a.command}'${suggestCommand(a.command)}\n${USAGE}`);
         return EXIT.usage;
     }
   } catch (err: unknown) {
@@ -114,4 +115,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     io.stderr(`stagecraft: internal error (SC9001), please report it:\n${msg}\n`);
     return EXIT.internal;
   }
+}
+
+/** " (did you mean 'check'?)" for a near miss of a command's name, or nothing. */
+function suggestCommand(word: string | undefined): string {
+  const hint = word ? didYouMean(word, Object.keys(COMMAND_OPTIONS)) : undefined;
+  return hint ? ` (${hint})` : "";
 }

@@ -32,7 +32,8 @@ export interface Session {
 
 /** The cache directory: --cache-dir, then STAGECRAFT_CACHE_DIR, then .stagecraft beside the pipeline's working directory. */
 export function cacheDir(a: Args, io: CliIO): string {
-  return first(a, "--cache-dir") ?? io.env["STAGECRAFT_CACHE_DIR"] ?? DEFAULT_STORE_DIR;
+  // An empty variable (`STAGECRAFT_CACHE_DIR=`) is unset, not the current directory.
+  return first(a, "--cache-dir") ?? (io.env["STAGECRAFT_CACHE_DIR"] || undefined) ?? DEFAULT_STORE_DIR;
 }
 
 /**

@@ -62,6 +62,12 @@ describe("stagecraft check", () => {
     expect((await runCli(["check", imp])).stderr).toContain(`cannot read the imported file '${path.basename(tmp)}'`);
   });
 
+  it("a byte-order mark does not shift the columns of the first line", async () => {
+    const file = path.join(tmp, "bom.sc");
+    writeFileSync(file, "\ufeffparam a = zz\n");
+    expect((await runCli(["check", file])).stderr).toContain(`${file}:1:11: error[SC2001]: unknown name 'zz'`);
+  });
+
   it("reports missing files and bad usage without throwing", async () => {
     expect((await runCli(["check", path.join(tmp, "missing.sc")])).code).toBe(1);
     expect((await runCli(["check"])).code).toBe(64);

@@ -13,8 +13,13 @@ describe("environment errors", () => {
     expect(describeEnvironmentError(errno("ENOSPC", "write", "/x"))).toBe("cannot write '/x': no space left on device");
   });
 
+  it("a directory, or a link loop, where a file of the cache belongs is said in words", () => {
+    expect(describeEnvironmentError(errno("EISDIR", "open", "/c/lock.json"))).toBe("cannot open '/c/lock.json': is a directory");
+    expect(describeEnvironmentError(errno("ELOOP", "stat", "/c/objects"))).toBe("cannot stat '/c/objects': too many symbolic links (a link that leads back to itself)");
+  });
+
   it("anything else is a bug, and is left to be reported as one", () => {
-    expect(describeEnvironmentError(errno("EISDIR", "rename", "/x"))).toBeUndefined();
+    expect(describeEnvironmentError(errno("EBADF", "read", "/x"))).toBeUndefined();
     expect(describeEnvironmentError(errno("ENOENT", "open", "/x"))).toBeUndefined();
     expect(describeEnvironmentError(new TypeError("x is undefined"))).toBeUndefined();
   });

@@ -108,3 +108,14 @@ describe("recovery", () => {
     expect(r.program.comments.map((c) => c.text)).toEqual(["# head", "# tail"]);
   });
 });
+
+describe("characters that are not the language's", () => {
+  it("an invisible one is named by its code point, an emoji whole", () => {
+    const zw = parseProgram("t.sc", "param a = 1\u200b\n").diagnostics;
+    expect(zw[0]!.message).toBe("unexpected character U+200B");
+    const rtl = parseProgram("t.sc", "param a = 1\u202e\n").diagnostics;
+    expect(rtl[0]!.message).toBe("unexpected character U+202E");
+    const emoji = parseProgram("t.sc", "param a = 1 \u{1F600}\n").diagnostics;
+    expect(emoji[0]!.message).toBe("unexpected character '\u{1F600}'");
+  });
+});
