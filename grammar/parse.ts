@@ -146,7 +146,10 @@ function splitItems(file: string, text: string, tokens: readonly IToken[], sink:
       // keyword where an operand belongs (`where model == 1`), which the parser reports.
       const fromImport = name === "Import" && tokens[i - 2]?.tokenType.name === "From";
       const prev = tokens[i - 1];
-      const operandExpected = prev !== undefined && (OPERAND_AFTER.has(prev.tokenType.name) || tokenMatcher(prev, BinaryOp) || tokenMatcher(prev, PrefixOp));
+      // Nor does a keyword where a declaration's name belongs (`param from = 1`): the parser then
+      // says the name is missing, and that the word is a keyword.
+      const operandExpected =
+        prev !== undefined && (OPERAND_AFTER.has(prev.tokenType.name) || NAME_AFTER.has(prev.tokenType.name) || tokenMatcher(prev, BinaryOp) || tokenMatcher(prev, PrefixOp));
       if (STARTS.has(name) && !fromImport && (!operandExpected || startsItem(tokens, i))) cut(i);
     } else if (STARTS.has(name) && startsItem(tokens, i) && !stack.every((o) => loopBodies.has(o))) {
       balanced = false;
@@ -241,6 +244,9 @@ function prefixRunTooDeep(tokens: readonly IToken[]): IToken | undefined {
   return undefined;
 }
 
+/** Keywords a declaration's name follows. */
+const NAME_AFTER = new Set(["Param", "Dataset", "Model", "Scorer", "Schedule", "Reward", "Stage"]);
+
 /** Hints for the mistakes people make most, keyed on what the parser expected and what it found. */
 function hintFor(message: string, found: string): string | undefined {
   if (message.startsWith("expected '=' but found ':'")) return "fields are set with '=': name = value (':' is for named arguments and record entries)";
@@ -249,6 +255,7 @@ function hintFor(message: string, found: string): string | undefined {
   if (message.startsWith("expected ']' but found") && /^[A-Za-z_"0-9]/.test(found)) return "separate list items with ','";
   if (found === "=" && message.startsWith("unexpected")) return "to compare two values write '=='; '=' only sets a field or declares a name";
   if (KEYWORD_IMAGES.has(found) && message.includes("a value")) return `'${found}' is a keyword, so it cannot be read as a name or a row field here`;
+  if (KEYWORD_IMAGES.has(found) && / name\b/.test(message)) return `'${found}' is a keyword, so it cannot be a name: choose another, such as ${found}_`;
   if (found === "'" || found.startsWith("'")) return 'strings are written in double quotes: "..."';
   return undefined;
 }

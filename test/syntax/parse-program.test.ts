@@ -119,3 +119,12 @@ describe("characters that are not the language's", () => {
     expect(emoji[0]!.message).toBe("unexpected character '\u{1F600}'");
   });
 });
+
+describe("a keyword where a declaration's name belongs", () => {
+  it.each(["param from = 1", "stage import : command { run = [\"true\"] }", "dataset for = jsonl(\"d.jsonl\")"])("%s: one error, naming the keyword", (src) => {
+    const d = parseProgram("t.sc", `${src}\nparam ok = 1\n`).diagnostics;
+    expect(d).toHaveLength(1);
+    const word = src.split(" ")[1]!;
+    expect(d[0]!.suggestion).toBe(`'${word}' is a keyword, so it cannot be a name: choose another, such as ${word}_`);
+  });
+});
