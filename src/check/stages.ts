@@ -99,6 +99,13 @@ function claimOutputs(c: Checker, inst: Instance, values: Map<string, Ty>, field
       continue;
     }
     const key = samePath(path.join(base, o.value));
+    const source = c.files.find((f) => samePath(f.path) === key);
+    if (source) {
+      c.report("SC2016", field.value.span, `output '${o.value}' is the pipeline file ${source.path}: a command's outputs are removed before it runs`, {
+        suggestion: "write the command's result to a file of its own",
+      });
+      continue;
+    }
     // An output is removed before its command runs, so the command could never read it as an input
     // (and a directory input that holds it would change with every run).
     const read = inputFiles.find((i) => i.key === key || key.startsWith(`${i.key}/`) || i.key.startsWith(`${key}/`));

@@ -42,7 +42,7 @@ export const CODES = {
   SC2013: { phase: "names", severity: "warning", title: "declared but never used" },
   SC2014: { phase: "names", severity: "error", title: "more than one pipeline block" },
   SC2015: { phase: "names", severity: "error", title: "a file declared as the output of two stages" },
-  SC2016: { phase: "names", severity: "error", title: "an output outside the pipeline's directory" },
+  SC2016: { phase: "names", severity: "error", title: "an output outside the pipeline's directory, or a pipeline file itself" },
   SC2017: { phase: "names", severity: "error", title: "a file that is both an input and an output of one command" },
   // types
   SC2101: { phase: "types", severity: "error", title: "wrong kind of value" },
