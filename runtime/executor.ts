@@ -3,6 +3,7 @@ import path from "node:path";
 import { type AttemptLogs, type NodeManifest, type RunNode, type RunRecord, newRunId, pipelineOf } from "../src/cache/manifest.js";
 import { type Digest, digestFile } from "../src/cache/digest.js";
 import { markWriting, settleDeadJournals } from "../src/cache/inflight.js";
+import { recordMade } from "../src/cache/made.js";
 import type { Store } from "../src/cache/store.js";
 import type { Ir, IrNode, NodeId } from "../src/ir/ir.js";
 import type { Plan, PlannedNode } from "../src/plan/plan.js";
@@ -10,7 +11,7 @@ import { mapLimit } from "../src/plan/map-limit.js";
 import { BACKEND_KINDS } from "../src/plan/versions.js";
 import type { RunEvent } from "./events.js";
 import { FailedWithLogs, type LogFiles, type NodeOutcome, type NodeRunner, type RunnerContext } from "./runner.js";
-import { type DigestOf, declaredOutputs, keepBeforeRunning, keptMessage, OutputInTheWay, restoreOutputs } from "./outputs.js";
+import { type DigestOf, declaredOutputs, keepBeforeRunning, keptMessage, OutputInTheWay, outputPath, restoreOutputs } from "./outputs.js";
 import { RUNNERS } from "./runners/index.js";
 
 export interface RunOptions {
@@ -81,6 +82,8 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
    * only, so each is re-hashed once before a node reads it, and a damaged one fails that node.
    */
   const unverified = new Map<NodeId, Digest[]>();
+  /** What this run left at each command output (absolute path → digest), for made.ts. */
+  const made = new Map<string, Digest>();
 
   // Cached results: their outputs feed what runs; a command's declared outputs are put back in place.
   // Served several at a time (each is a few file system calls, and a large pipeline has thousands),
@@ -109,6 +112,7 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
         continue;
       }
       const m = s.manifest;
+      if (pn.op === "command") for (const o of m.outputs) made.set(outputPath(ir.nodes.get(pn.id)!, o.name), o.digest);
       outputs.set(pn.id, new Map(m.outputs.map((o) => [o.name, store.objectPath(o.digest)])));
       if (pn.op !== "command") unverified.set(pn.id, m.outputs.map((o) => o.digest));
       done.set(pn.id, "ok");
@@ -165,6 +169,7 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
       const moved = await changedFile(pn, ir, digest);
       if (moved) throw new Error(`input ${moved} changed while ${pn.name} ran (or since the plan); its result was not kept, since it may have been made from either version: run again`);
       const manifest = await capture(store, pn, outcome, runId, new Date(t0).toISOString(), opts.backend);
+      if (node.op === "command") for (const o of manifest.outputs) made.set(outputPath(node, o.name), o.digest);
       committed = true;
       outputs.set(pn.id, new Map(manifest.outputs.map((o) => [o.name, store.objectPath(o.digest)])));
       for (const w of outcome.warnings ?? []) opts.emit({ type: "warning", node: pn.name, message: w });
@@ -243,6 +248,7 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
   // What killed runs left half-written is settled wherever this run ran or restored the command.
   const settled = plan.nodes.filter((pn) => pn.op === "command" && (entries.get(pn.name)?.action === "ran" || entries.get(pn.name)?.action === "restored"));
   await settleDeadJournals(store.root, new Set(settled.flatMap((pn) => declaredOutputs(ir.nodes.get(pn.id)!)))).catch(() => undefined);
+  await recordMade(store.root, made).catch(() => undefined);
   opts.emit({ type: "finish", runId, status, ran, restored, failed, seconds: (Date.now() - started) / 1000 });
   return { runId, status, ran, restored, failed };
 }

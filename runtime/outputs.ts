@@ -18,7 +18,7 @@ import { commandDir, shownPath } from "../src/ir/paths.js";
  */
 
 /** Where a command's declared output lives: relative to the command's directory (its file's, then its `cwd`). */
-function outputPath(node: IrNode, name: string): string {
+export function outputPath(node: IrNode, name: string): string {
   return path.resolve(commandDir(node), name);
 }
 

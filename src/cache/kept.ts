@@ -2,6 +2,7 @@ import { lstat } from "node:fs/promises";
 import path from "node:path";
 import type { Digest } from "./digest.js";
 import { partialOutputs } from "./inflight.js";
+import { madeOutputs } from "./made.js";
 import type { Store } from "./store.js";
 
 /**
@@ -13,6 +14,8 @@ import type { Store } from "./store.js";
 export type Origin =
   /** A run's result: the cache holds it, so it can be brought back. */
   | "cache"
+  /** A run's result whose cache entry is gone (`cache gc`): made by a run, not by hand (made.ts). */
+  | "run"
   /** What a command of a run that was killed left half-written (src/cache/inflight.ts). */
   | "half-written"
   /** Neither: edited by hand, or there before the pipeline. */
@@ -22,6 +25,7 @@ export type Origin =
 export async function originOf(store: Store, file: string, digest: Digest): Promise<Origin> {
   if (await store.has(digest)) return "cache";
   if ((await partialOutputs(store.root)).has(path.resolve(file))) return "half-written";
+  if ((await madeOutputs(store.root)).get(path.resolve(file)) === digest) return "run";
   return "unknown";
 }
 

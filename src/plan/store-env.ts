@@ -62,7 +62,7 @@ export function storePlanEnv(store: Store, stats: StatCache, executor: "local" |
         if (now === undefined) continue;
         if (now === o.digest) continue;
         const origin = await originOf(store, file, now);
-        if (origin === "cache") notes.push(`${file} holds the result of another run: run puts this one's back`);
+        if (origin === "cache" || origin === "run") notes.push(`${file} holds the result of another run: run puts this one's back`);
         else if (origin === "half-written") notes.push(`${file} holds what a killed run's command left half-written: run puts the cached result back`);
         else notes.push(`${file} was changed since it was made: run keeps the changed file as ${await freeKeptName(file)} and puts the cached result back`);
       }

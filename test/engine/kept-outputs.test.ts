@@ -89,6 +89,22 @@ describe("outputs edited by hand are never lost", () => {
     expect(read(dir, "out/a.txt")).toBe("two\n");
   });
 
+  it("after cache gc dropped the result, what a run made is replaced without a copy; a hand edit is still kept", async () => {
+    const dir = await ranProject("kept", { "p.sc": pipeline("one") });
+    dirs.push(dir);
+    expect((await sc(dir, ["cache", "gc", "--max-size", "0"])).code).toBe(0);
+    const r = await sc(dir, ["run", "p.sc"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain("kept as");
+    expect(existsSync(path.join(dir, "out/a.txt.kept"))).toBe(false);
+    expect(runs(dir)).toBe(2);
+    // The same after a hand edit: that content no run made is kept.
+    expect((await sc(dir, ["cache", "gc", "--max-size", "0"])).code).toBe(0);
+    writeFileSync(path.join(dir, "out/a.txt"), "my notes\n");
+    expect((await sc(dir, ["run", "p.sc"])).code).toBe(0);
+    expect(read(dir, "out/a.txt.kept")).toBe("my notes\n");
+  });
+
   it("a directory where a cached output goes fails the stage, says why, and is left alone", async () => {
     const dir = await ranProject("kept", { "p.sc": pipeline("made") });
     dirs.push(dir);
