@@ -120,6 +120,13 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
       restored++;
       // A result worth a line (an eval's accuracy, a training stage's final loss) is shown again.
       if (m.summary) opts.emit({ type: "node-done", node: pn.name, op: pn.op, action: "restored", seconds: 0, detail: m.summary });
+    } else if (pn.status === "blocked") {
+      // Only under --keep-going does a run start with blocked nodes: each fails with its reason.
+      done.set(pn.id, "unavailable");
+      failed++;
+      const error = `blocked: ${pn.reasons[0] ?? "see plan"}`;
+      entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "failed", error, record: pn.record });
+      opts.emit({ type: "node-failed", node: pn.name, op: pn.op, error, where: whereOf(ir, ir.nodes.get(pn.id)!, sourceOf) });
     } else if (pn.status !== "run") done.set(pn.id, "unavailable");
   }
 

@@ -58,9 +58,14 @@ export type DigestOf = (file: string) => Promise<Digest>;
  * the caller has already taken it.
  */
 export async function keepUnknownContent(store: Store, file: string, digest: DigestOf = digestFile, known?: Digest): Promise<string | undefined> {
-  if (known === undefined && !(await lstat(file).catch(() => undefined))?.isFile()) return undefined;
+  const st = known === undefined ? await lstat(file).catch(() => undefined) : undefined;
+  // A symbolic link someone put there is theirs too: the link itself is kept (even one that leads
+  // nowhere); one that leads to a run's result is replaced like that result.
+  const link = st?.isSymbolicLink() === true;
+  if (known === undefined && !st?.isFile() && !link) return undefined;
   const d = known ?? (await digest(file).catch(() => undefined));
-  if (d === undefined || (await originOf(store, file, d)) !== "unknown") return undefined;
+  if (d === undefined) return link ? keepAside(file) : undefined;
+  if ((await originOf(store, file, d)) !== "unknown") return undefined;
   return keepAside(file);
 }
 
@@ -93,7 +98,10 @@ export async function restoreOutputs(store: Store, outputs: readonly ManifestOut
     const dest = outputPath(node, o.name);
     const st = await lstat(dest).catch(() => undefined);
     if (st?.isDirectory()) throw new OutputInTheWay(`declared output ${o.name} is a directory: outputs are files, and stagecraft does not remove a directory to make room for one (move it away)`);
-    if (st?.isFile()) {
+    if (st?.isSymbolicLink()) {
+      const as = await keepUnknownContent(store, dest, digest);
+      if (as) kept.push({ output: shownPath(dest), as: shownPath(as) });
+    } else if (st?.isFile()) {
       // One digest says both whether it is the cached result and, if not, whether it must be kept.
       const now = await digest(dest).catch(() => undefined);
       if (now === o.digest) continue;

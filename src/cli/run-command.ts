@@ -76,9 +76,10 @@ export async function runRun(a: Args, io: CliIO, color: boolean): Promise<number
   try {
     // Planned under the lock, so a run that finished while we waited is seen as cached.
     const plan = await planFor(s, a);
-    if (plan.totals.blocked > 0) {
+    // With --keep-going what is not blocked runs, as Snakemake's does; the blocked fail with their reason.
+    if (plan.totals.blocked > 0 && !a.flags.has("--keep-going")) {
       io.stderr(renderPlan(plan, { color }));
-      io.stderr("stagecraft run: some nodes are blocked; nothing was run\n");
+      io.stderr("stagecraft run: some nodes are blocked; nothing was run (--keep-going runs what does not depend on them)\n");
       return EXIT.errors;
     }
     // A terminal gets live lines for running nodes; CI and logs get plain lines; tools get JSON.

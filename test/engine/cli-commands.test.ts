@@ -227,6 +227,19 @@ describe("partial runs and --exit-code", () => {
     expect(countLines(path.join(dir, "counter.log"))).toBe(4);
   });
 
+  it("--keep-going runs what does not depend on a blocked node; the blocked one fails with its reason", async () => {
+    const dir = project();
+    rmSync(path.join(dir, "data/rows.jsonl"));
+    const plain = await sc(dir, ["run", "p.sc"]);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toContain("nothing was run (--keep-going runs what does not depend on them)");
+    const r = await sc(dir, ["run", "p.sc", "--keep-going"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/✗ rows failed \(p\.sc:\d+\): blocked: input file data\/rows\.jsonl does not exist/);
+    // lint reads nothing blocked: it ran; what reads the rows did not.
+    expect(readFileSync(path.join(dir, "counter.log"), "utf8")).toBe("lint\n");
+  });
+
   it("a data file replaced by a directory blocks what reads it, in the plan and the run", async () => {
     const dir = project();
     rmSync(path.join(dir, "data/rows.jsonl"));

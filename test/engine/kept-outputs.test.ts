@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanup, planJson, ranProject, sc, tempDir, writeTree } from "./helpers.js";
@@ -103,6 +103,19 @@ describe("outputs edited by hand are never lost", () => {
     writeFileSync(path.join(dir, "out/a.txt"), "my notes\n");
     expect((await sc(dir, ["run", "p.sc"])).code).toBe(0);
     expect(read(dir, "out/a.txt.kept")).toBe("my notes\n");
+  });
+
+  it("a symbolic link where an output goes is kept, the link itself, before the command writes there", async () => {
+    const dir = tempDir("kept-link");
+    dirs.push(dir);
+    writeTree(dir, { "p.sc": pipeline("made"), "elsewhere/notes.txt": "mine\n" });
+    mkdirSync(path.join(dir, "out"));
+    symlinkSync("../elsewhere/notes.txt", path.join(dir, "out/a.txt"));
+    const r = await sc(dir, ["run", "p.sc"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(read(dir, "out/a.txt")).toBe("made\n");
+    expect(readlinkSync(path.join(dir, "out/a.txt.kept"))).toBe("../elsewhere/notes.txt");
+    expect(read(dir, "elsewhere/notes.txt")).toBe("mine\n");
   });
 
   it("a directory where a cached output goes fails the stage, says why, and is left alone", async () => {
