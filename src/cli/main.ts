@@ -28,7 +28,7 @@ options:
   --from S, --until S, --only S  partial runs by stage name (plan, run; repeatable or comma-separated)
   --force[=S]                    run S (or everything) even when cached, and what reads it
   --exit-code                    plan: exit 2 when anything would run
-  --jobs N, --keep-going         run: parallel nodes; go on past a failure
+  --jobs N, --keep-going         run: parallel nodes; go on past a failure or a blocked node
   --executor local|slurm         run, plan: run here (default) or one Slurm batch job per stage
   --detach                       run --executor slurm: submit and return (follow with status)
   --cancel-on-interrupt          run --executor slurm: scancel the jobs on Ctrl-C (default: leave them)
