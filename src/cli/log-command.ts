@@ -16,21 +16,22 @@ export async function runLog(a: Args, io: CliIO): Promise<number> {
   // `log RUN_ID` shows that run (an id prefix is enough); `log` lists every run and details the newest.
   const want = a.positional[0];
   const runs = (await store.listRuns()).filter((r) => want === undefined || r.id.startsWith(want));
+  const live = await liveRun(store);
+  // A record still saying "running" whose run no longer holds the cache's lock was cut short
+  // (killed, or a second Ctrl-C) before it could say so: text and JSON both say "unfinished".
+  const statusOf = (r: (typeof runs)[number]) => (r.status === "running" && r.id !== live ? "unfinished" : r.status);
   if (a.flags.has("--json")) {
-    io.stdout(`${JSON.stringify(runs, null, 2)}\n`);
+    io.stdout(`${JSON.stringify(runs.map((r) => ({ ...r, status: statusOf(r) })), null, 2)}\n`);
     return EXIT.ok;
   }
   if (!runs.length) {
     io.stdout("no runs recorded in this cache\n");
     return EXIT.ok;
   }
-  const live = await liveRun(store);
   for (const r of runs) {
     const count = (k: string) => r.nodes.filter((n) => n.action === k).length;
     const secs = r.finishedAt ? ` in ${((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s` : "";
-    // A record still saying "running" whose run no longer holds the cache's lock was cut short
-    // (killed, or a second Ctrl-C) before it could say so.
-    const status = r.status === "running" && r.id !== live ? "unfinished" : r.status;
+    const status = statusOf(r);
     io.stdout(`${r.id}  ${status.padEnd(11)} ${path.relative(process.cwd(), r.pipeline) || r.pipeline}: ${count("ran")} ran, ${count("restored")} restored, ${count("failed")} failed${secs}\n`);
     if (a.positional.length || runs.indexOf(r) === 0) {
       for (const n of r.nodes) io.stdout(await nodeLines(n, store));

@@ -158,6 +158,8 @@ describe("a second Ctrl-C", () => {
     // The run could not record its end; log sees that its process is gone.
     const log = await sc(dir, ["log"]);
     expect(log.stdout).toMatch(/ unfinished /);
+    const [latest] = JSON.parse((await sc(dir, ["log", "--json"])).stdout) as { status: string }[];
+    expect(latest!.status).toBe("unfinished");
     expect(log.stdout).not.toMatch(/ running /);
   }, 20_000);
 
