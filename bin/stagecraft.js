@@ -2,11 +2,14 @@
 // Thin launcher: the CLI is compiled and bundled into one file by `npm run build` (run by `npm install`).
 import { main } from "../dist/bundle/main.mjs";
 
-// Ctrl-C or SIGTERM asks the running command to stop cleanly; a second one exits at once.
+// Ctrl-C or SIGTERM asks the running command to stop cleanly; a second one exits at once. The
+// status is the one a shell shows for that signal: 130 (128 + SIGINT) or 143 (128 + SIGTERM).
 const stop = new AbortController();
-for (const sig of ["SIGINT", "SIGTERM"]) {
+let signalled;
+for (const [sig, code] of [["SIGINT", 130], ["SIGTERM", 143]]) {
   process.on(sig, () => {
-    if (stop.signal.aborted) process.exit(130);
+    if (stop.signal.aborted) process.exit(signalled ?? code);
+    signalled = code;
     stop.abort();
   });
 }
@@ -38,4 +41,5 @@ const status = await main(process.argv.slice(2), {
   env: process.env,
   signal: stop.signal,
 });
-process.exitCode = stdoutGone ?? status;
+// A command stopped by a signal says 130; the signal that stopped it decides which status.
+process.exitCode = stdoutGone ?? (status === 130 && signalled !== undefined ? signalled : status);

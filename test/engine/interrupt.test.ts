@@ -53,7 +53,7 @@ async function gone(pid: number, ms = 3000): Promise<boolean> {
 }
 
 describe.each(["SIGTERM", "SIGINT"] as const)("%s during a run", (signal) => {
-  it("exits 130 within seconds, stops the stage's processes, records the interruption, and the next run completes", async () => {
+  it("exits 130 (SIGINT) or 143 (SIGTERM) within seconds, stops the stage's processes, records the interruption, and the next run completes", async () => {
     const dir = tempDir("interrupt");
     dirs.push(dir);
     writeTree(dir, { "p.sc": PIPELINE, "scripts/nap.sh": NAP });
@@ -70,7 +70,7 @@ describe.each(["SIGTERM", "SIGINT"] as const)("%s during a run", (signal) => {
     run.child.kill(signal);
     const r = await run.done;
     const seconds = (Date.now() - t0) / 1000;
-    expect(r.code, r.stderr).toBe(130);
+    expect(r.code, r.stderr).toBe(signal === "SIGINT" ? 130 : 143);
     expect(seconds).toBeLessThan(4);
     expect(r.stderr).toMatch(/^interrupted: 1 ran, 0 restored, 0 failed/m);
     expect(await gone(shPid)).toBe(true);
@@ -92,7 +92,7 @@ describe.each(["SIGTERM", "SIGINT"] as const)("%s during a run", (signal) => {
 });
 
 describe("SIGTERM while a data transform's external scorer works", () => {
-  it("stops the scorer and exits 130 at once, not when the scorer is done", async () => {
+  it("stops the scorer and exits 143 (SIGTERM) at once, not when the scorer is done", async () => {
     const dir = tempDir("interrupt-scorer");
     dirs.push(dir);
     writeTree(dir, {
@@ -122,7 +122,7 @@ rl.on("close", () => setTimeout(() => rows.forEach(() => process.stdout.write('{
     const t0 = Date.now();
     run.child.kill("SIGTERM");
     const r = await run.done;
-    expect(r.code, r.stderr).toBe(130);
+    expect(r.code, r.stderr).toBe(143);
     expect((Date.now() - t0) / 1000).toBeLessThan(4);
     expect(await gone(scorer)).toBe(true);
     const [record] = JSON.parse((await sc(dir, ["log", "--json"])).stdout) as { status: string }[];
