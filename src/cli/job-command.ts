@@ -57,6 +57,8 @@ export async function runJob(a: Args, io: CliIO, color: boolean): Promise<number
     keepGoing: false,
     signal: io.signal ?? new AbortController().signal,
     backend: s.backend,
+    // Through the stat cache, as a local run: a file the plan just digested is not read again.
+    digest: async (f) => (await s.stats.digest(f)).digest,
     emit: (e: RunEvent) => {
       if (e.type === "node-done" && e.action === "ran") ran.push({ node: e.node, op: e.op, seconds: e.seconds });
       if (e.type === "node-failed" && !failure) failure = { error: e.error, ...(e.where ? { where: e.where } : {}) };
