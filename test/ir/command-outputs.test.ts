@@ -25,3 +25,17 @@ stage explicit : command { run = ["cat", "out/a.txt"]  after = [make] }
     expect(after).toEqual({ make: [], plain: ["make"], dotted: ["make"], declared: ["make"], subdir: ["make"], other: [], explicit: ["make"] });
   });
 });
+
+describe("after = [expression]", () => {
+  it("runs after the stage an expression names, not after what the expression reads on the way", () => {
+    const after = afterOf(`
+stage base : command { run = ["true"] }
+stage x : command { run = ["true"] }
+stage c : command { run = ["true"]  after = [true ? base : x] }
+stage d : command { run = ["true"]  after = [[base, x][0]] }
+stage e : command { run = ["true"]  after = [(x)] }
+for t in 1..3 { stage a_{t} : command { run = ["true"]  after = [t == 1 ? base : a_{t-1}] } }
+`);
+    expect(after).toEqual({ base: [], x: [], c: ["base"], d: ["base"], e: ["x"], a_1: ["base"], a_2: ["a_1"], a_3: ["a_2"] });
+  });
+});
