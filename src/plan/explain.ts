@@ -71,7 +71,9 @@ export function explainChange(
     const seedChanged = prev.seed !== cur.seed;
     if (seedChanged) reasons.push(`seed ${prev.seed ?? "none"} → ${cur.seed ?? "none"}`);
     const params: string[] = [];
-    diffValues("", withDefaults(prev.params, cur.params, defaultOf), withDefaults(cur.params, prev.params, defaultOf), params);
+    // An earlier build's record names the stages and data its params refer to; this one numbers them.
+    const before = olderRecord(prev) ? renumbered(prev.params, new Map(Object.entries(cur.names ?? {}).map(([k, n]) => [n, k] as const))) : prev.params;
+    diffValues("", withDefaults(before, cur.params, defaultOf), withDefaults(cur.params, before, defaultOf), params);
     // A seed kept in the params too (a sample's) is said once.
     reasons.push(...(seedChanged ? params.filter((r) => !r.startsWith("seed: ")) : params));
   }
@@ -111,6 +113,15 @@ export function explainChange(
   }
   if (!reasons.length && olderRecord(prev)) reasons.push("its last result was recorded by an earlier stagecraft, whose records named inputs instead of numbering them");
   return reasons.length ? reasons : ["fingerprint changed"];
+}
+
+/** `v` with each reference by name (`{ stage: "init" }`) written by its input's key (`{ stage: "~0" }`). */
+function renumbered(v: Canon, keyOf: ReadonlyMap<string, string>): Canon {
+  if (Array.isArray(v)) return v.map((x) => renumbered(x, keyOf));
+  if (!isObject(v)) return v;
+  const out: Record<string, Canon> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = (k === "stage" || k === "data") && typeof x === "string" ? (keyOf.get(x) ?? x) : renumbered(x, keyOf);
+  return out;
 }
 
 /** `params` with the fields `other` has and it leaves out filled with their defaults, where known. */

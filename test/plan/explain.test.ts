@@ -48,4 +48,12 @@ describe("explainChange", () => {
     const cur = record({ kind: "data", op: "union", inputs: { "~0": "fpS", "~1": "fpR" }, names: { "~0": "s", "~1": "r" } });
     expect(explainChange(prev, cur, none)).toEqual(["reads its inputs in another order: s, r (was r, s)"]);
   });
+
+  it("an earlier build's record, which named the stages its params refer to, reads as that and nothing else", () => {
+    const prev = record({ params: { from: { stage: "init" }, lr: 1e-4 }, inputs: { init: "fpI" } });
+    const cur = record({ params: { from: { stage: "~0" }, lr: 1e-4 }, inputs: { "~0": "fpI" }, names: { "~0": "init" } });
+    expect(explainChange(prev, cur, none)).toEqual(["its last result was recorded by an earlier stagecraft, whose records named inputs instead of numbering them"]);
+    const changed = record({ params: { from: { stage: "~0" }, lr: 2e-4 }, inputs: { "~0": "fpI" }, names: { "~0": "init" } });
+    expect(explainChange(prev, changed, none)).toEqual(["lr: 1e-4 → 2e-4"]);
+  });
 });
