@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { type AttemptLogs, type NodeManifest, type RunNode, type RunRecord, newRunId, pipelineOf } from "../src/cache/manifest.js";
+import { type AttemptLogs, INTERRUPTED_ERROR, type NodeManifest, type RunNode, type RunRecord, newRunId, pipelineOf } from "../src/cache/manifest.js";
 import { type Digest, digestFile } from "../src/cache/digest.js";
 import { markWriting, settleDeadJournals } from "../src/cache/inflight.js";
 import { recordMade } from "../src/cache/made.js";
@@ -195,6 +195,9 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
         entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "failed", error: message, record: pn.record, ...(logs ? { logs } : {}) });
         opts.emit({ type: "node-failed", node: pn.name, op: pn.op, error: message, where: whereOf(ir, node, sourceOf) });
         if (!opts.keepGoing) stopping = true;
+      } else {
+        // Stopped while it ran: the record says so, and the next plan says it was cut short.
+        entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "failed", error: INTERRUPTED_ERROR, record: pn.record });
       }
     } finally {
       await release?.();

@@ -31,6 +31,9 @@ export interface ManifestOutput {
 export type RunStatus = "running" | "ok" | "failed" | "interrupted";
 export type NodeAction = "ran" | "restored" | "failed" | "skipped";
 
+/** The error of a node a signal stopped while it ran: recorded as failed, counted as interrupted. */
+export const INTERRUPTED_ERROR = "interrupted while it ran";
+
 export interface RunNode {
   readonly node: string;
   readonly fingerprint: string;

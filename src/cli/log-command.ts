@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import path from "node:path";
 import { readLockHolder, STALE_LOCK_MS } from "../cache/lock.js";
 import { pidAlive } from "../cache/lock-file.js";
-import type { RunNode } from "../cache/manifest.js";
+import { INTERRUPTED_ERROR, type RunNode } from "../cache/manifest.js";
 import type { Store } from "../cache/store.js";
 import type { Args } from "./args.js";
 import { shownPath } from "../ir/paths.js";
@@ -29,10 +29,11 @@ export async function runLog(a: Args, io: CliIO): Promise<number> {
     return EXIT.ok;
   }
   for (const r of runs) {
-    const count = (k: string) => r.nodes.filter((n) => n.action === k).length;
+    const cut = r.nodes.filter((n) => n.action === "failed" && n.error === INTERRUPTED_ERROR).length;
+    const count = (k: string) => r.nodes.filter((n) => n.action === k).length - (k === "failed" ? cut : 0);
     const secs = r.finishedAt ? ` in ${((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s` : "";
     const status = statusOf(r);
-    io.stdout(`${r.id}  ${status.padEnd(11)} ${path.relative(process.cwd(), r.pipeline) || r.pipeline}: ${count("ran")} ran, ${count("restored")} restored, ${count("failed")} failed${secs}\n`);
+    io.stdout(`${r.id}  ${status.padEnd(11)} ${path.relative(process.cwd(), r.pipeline) || r.pipeline}: ${count("ran")} ran, ${count("restored")} restored, ${count("failed")} failed${cut ? `, ${cut} interrupted` : ""}${secs}\n`);
     if (a.positional.length || runs.indexOf(r) === 0) {
       for (const n of r.nodes) io.stdout(await nodeLines(n, store));
     }

@@ -80,8 +80,11 @@ describe.each(["SIGTERM", "SIGINT"] as const)("%s during a run", (signal) => {
     const [record] = JSON.parse((await sc(dir, ["log", "--json"])).stdout) as { status: string; finishedAt?: string; nodes: { node: string; action: string }[] }[];
     expect(record!.status).toBe("interrupted");
     expect(record!.finishedAt).toBeDefined();
-    expect(record!.nodes.map((n) => `${n.action} ${n.node}`)).toEqual(["ran quick"]);
+    // The stage that was running is in the record, cut short; the plan says so.
+    expect(record!.nodes.map((n) => `${n.action} ${n.node}`)).toEqual(["ran quick", "failed nap"]);
     expect((await sc(dir, ["cache", "verify"])).code).toBe(0);
+    expect((await sc(dir, ["plan", "p.sc"])).stdout).toMatch(/why: failed in run \S+: interrupted while it ran/);
+    expect((await sc(dir, ["log"])).stdout).toMatch(/ interrupted +\S+: 1 ran, 0 restored, 0 failed, 1 interrupted/);
 
     writeFileSync(path.join(dir, "fast"), "");
     const next = await spawnCli(dir, ["run", "p.sc"]).done;
