@@ -162,8 +162,9 @@ export function fingerprintNode(
   };
   // Set afterwards rather than spread in: a plan makes one record per node.
   if (names) record.names = names;
-  if (node.after.length) {
-    const after = node.after.map((id) => ({ fp: inputFingerprints.get(id) ?? "missing", name: ir.nodes.get(id)?.name ?? id }));
+  const essential = essentialAfter(node, ir);
+  if (essential.length) {
+    const after = essential.map((id) => ({ fp: inputFingerprints.get(id) ?? "missing", name: ir.nodes.get(id)?.name ?? id }));
     after.sort((a, b) => (a.fp < b.fp ? -1 : a.fp > b.fp ? 1 : 0));
     record.after = after.map((a) => a.fp);
     record.afterNames = after.map((a) => a.name);
@@ -171,6 +172,31 @@ export function fingerprintNode(
   if (SEEDED_KINDS.has(node.op)) record.seed = typeof seedParam === "number" ? seedParam : ir.pipeline.seed;
   if (BACKEND_KINDS.has(node.op)) record.backend = backend;
   return { record, fingerprint: sha256Hex(recordJson(record, fixed.paramsJson)) };
+}
+
+/**
+ * The stages a node runs after that are not already upstream of its other inputs and predecessors:
+ * `after = [pre_enc]` on a stage trained from one that itself runs after pre_enc adds nothing its
+ * inputs' fingerprints do not already hold, so writing it changes no fingerprint.
+ */
+function essentialAfter(node: IrNode, ir: Ir): readonly NodeId[] {
+  if (node.after.length === 0 || node.after.length + node.inputs.length < 2) return node.after;
+  return node.after.filter((a) => !upstreamOf(ir, [...node.inputs, ...node.after.filter((x) => x !== a)], a));
+}
+
+/** Whether `target` is among `from` or upstream of them; the walk is bounded, and past it the answer is no. */
+function upstreamOf(ir: Ir, from: readonly NodeId[], target: NodeId): boolean {
+  const seen = new Set<NodeId>();
+  const queue = [...from];
+  while (queue.length && seen.size < 20_000) {
+    const id = queue.pop()!;
+    if (id === target) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const n = ir.nodes.get(id);
+    if (n) queue.push(...n.inputs, ...n.after);
+  }
+  return false;
 }
 
 function isEmpty(o: object): boolean {

@@ -135,3 +135,15 @@ describe("seeds", () => {
     expect(score("seed = 3")).toBe(score(""));
   });
 });
+
+describe("after", () => {
+  it("a stage already upstream of the others it reads changes no fingerprint when written in after", () => {
+    const base = `stage a : command { run = ["true"] }
+stage b : command { run = ["true"]  after = [a] }
+`;
+    const plain = fingerprintsOf(`${base}stage c : command { run = ["true"]  after = [b] }\n`).get("c");
+    expect(fingerprintsOf(`${base}stage c : command { run = ["true"]  after = [b, a] }\n`).get("c")).toBe(plain);
+    // One that is not upstream of the rest is a new predecessor.
+    expect(fingerprintsOf(`${base}stage d : command { run = ["true"] }\nstage c : command { run = ["true"]  after = [b, d] }\n`).get("c")).not.toBe(plain);
+  });
+});
