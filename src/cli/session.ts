@@ -99,7 +99,8 @@ export async function openSession(file: string, a: Args, io: CliIO, color: boole
   }
   const { ir, sources, statics } = compiled;
   const training = [...ir.nodes.values()].some((n) => BACKEND_KINDS.has(n.op));
-  const backend = await resolveBackend(first(a, "--backend"), training);
+  // --backend, then the pipeline's own `backend` setting, then the best one present.
+  const backend = await resolveBackend(first(a, "--backend") ?? (ir.pipeline.backend !== "auto" ? ir.pipeline.backend : undefined), training);
   if (!backend.ok) {
     io.stderr(`stagecraft: ${backend.error}\n`);
     return 1;

@@ -240,6 +240,20 @@ describe("partial runs and --exit-code", () => {
     expect(readFileSync(path.join(dir, "counter.log"), "utf8")).toBe("lint\n");
   });
 
+  it("the pipeline's backend setting picks the backend; --backend overrides it", async () => {
+    const dir = tempDir("backend");
+    dirs.push(dir);
+    writeTree(dir, {
+      "p.sc": `pipeline b { backend = "cpu" }
+model m = mlp(in: 4, out: 4)
+dataset d = synthetic("glyphs", rows: 10)
+stage s : sft { model = m  data = d  lr = 1e-3 }
+`,
+    });
+    expect((await planJson(dir, "p.sc")).backend).toBe("cpu");
+    expect((await planJson(dir, "p.sc", ["--backend", "wasm"])).backend).toBe("wasm");
+  });
+
   it("a data file replaced by a directory blocks what reads it, in the plan and the run", async () => {
     const dir = project();
     rmSync(path.join(dir, "data/rows.jsonl"));
