@@ -37,7 +37,9 @@ export function select(ir: Ir, sel: Selection): Set<NodeId> {
       for (const i of n.after) (users.get(i) ?? users.set(i, []).get(i)!).push(n.id);
     }
     const down = closure(ir, ids(sel.from), (id) => users.get(id) ?? []);
-    chosen = new Set([...chosen].filter((id) => down.has(id) || ir.nodes.get(id)?.kind === "data"));
+    // The data transforms that feed what is chosen run with it; those that feed only what is not, do not.
+    const feeding = closure(ir, [...chosen].filter((id) => down.has(id)), (id) => (ir.nodes.get(id)?.inputs ?? []).filter((i) => ir.nodes.get(i)?.kind === "data"));
+    chosen = new Set([...chosen].filter((id) => down.has(id) || (ir.nodes.get(id)?.kind === "data" && feeding.has(id))));
   }
   if (sel.only?.length) {
     const only = new Set(ids(sel.only));

@@ -213,6 +213,17 @@ describe("partial runs and --exit-code", () => {
     expect(s["evaluate"]![0]).toBe("skipped");
   });
 
+  it("--from S leaves out the data transforms that feed only stages outside the selection", async () => {
+    const dir = project();
+    await ran(dir);
+    writeFileSync(path.join(dir, "p.sc"), PIPELINE.replace("where q >= 2", "where q >= 3"));
+    const plan = await planJson(dir, "p.sc", ["--from", "lint"]);
+    expect(statuses(plan)["good"]![0]).toBe("skipped");
+    expect(statuses(plan)["prep"]![0]).toBe("skipped");
+    // From prep, the transform that feeds it runs with it.
+    expect(statuses(await planJson(dir, "p.sc", ["--from", "prep"]))["good"]![0]).toBe("run");
+  });
+
   it("--from S: S and what depends on it, and S cannot run on a result that is not made", async () => {
     const dir = await stale();
     const from = await planJson(dir, "p.sc", ["--from", "prep"]);
