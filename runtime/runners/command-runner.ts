@@ -6,6 +6,7 @@ import { execa } from "execa";
 import { tailLines } from "../../src/cache/files.js";
 import type { Canon, IrNode, NodeId } from "../../src/ir/ir.js";
 import { obj } from "../../src/ir/read.js";
+import { declaredOutputs } from "../outputs.js";
 import { FailedWithLogs, type LogFiles, type NodeOutcome, type NodeRunner, type RunnerContext } from "../runner.js";
 
 /** Lines of stderr a failure's message ends with; the whole of it is kept in the store. */
@@ -15,6 +16,20 @@ const TAIL_LINES = 5;
 /** Environment variable names for inputs: STAGECRAFT_INPUT_<NAME>. */
 function envName(name: string): string {
   return `STAGECRAFT_INPUT_${name.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}`;
+}
+
+/**
+ * What STAGECRAFT_INPUT_<NAME> holds for an input: a dataset's rows file; another command's declared
+ * outputs where it wrote them; any other stage's cached files. Several paths are joined with ':'
+ * (as PATH is), in their names' order.
+ */
+function inputPaths(n: IrNode, ctx: RunnerContext): string | undefined {
+  const files = ctx.outputs(n.id);
+  const rows = files.get("data.jsonl");
+  if (rows) return rows;
+  if (n.op === "jsonl") return path.resolve(String(obj(n.params)["path"]));
+  const paths = n.op === "command" ? declaredOutputs(n) : [...files.keys()].sort().map((k) => files.get(k)!);
+  return paths.length ? paths.join(":") : undefined;
 }
 
 /**
@@ -42,7 +57,7 @@ export const commandRunner: NodeRunner = {
     }
     for (const id of node.inputs) {
       const n = ctx.ir.nodes.get(id);
-      const file = ctx.outputs(id as NodeId).get("data.jsonl") ?? (n?.op === "jsonl" ? path.resolve(String(obj(n.params)["path"])) : undefined);
+      const file = n ? inputPaths(n, ctx) : undefined;
       if (n && file) env[envName(written.get(id) ?? n.name)] = file;
     }
     for (const o of outputs) {
@@ -57,7 +72,7 @@ export const commandRunner: NodeRunner = {
     // Its input is empty (/dev/null): a command that reads stdin gets end of file, not a wait forever.
     const logFiles = { stdout: path.join(ctx.scratch, "stdout.log"), stderr: path.join(ctx.scratch, "stderr.log") };
     const opts = {
-      cwd, env: { ...env, STAGECRAFT_STAGE: node.name }, detached: true, reject: false, buffer: false, stdin: "ignore",
+      cwd, env, detached: true, reject: false, buffer: false, stdin: "ignore",
       stdout: { file: logFiles.stdout }, stderr: { file: logFiles.stderr },
     } as const;
     const argv = Array.isArray(p["run"]) ? (p["run"] as Canon[]).map(String) : [];

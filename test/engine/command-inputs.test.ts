@@ -41,4 +41,22 @@ stage s : command {
     expect(readFileSync(path.join(dir, "vars.txt"), "utf8").split("\n").filter(Boolean)).toEqual(["STAGECRAFT_INPUT_ROWS", "STAGECRAFT_INPUT_S_INPUTS_0", "STAGECRAFT_INPUT_S_INPUTS_2"]);
     expect(readFileSync(path.join(dir, "n.txt"), "utf8").split(/\s+/).filter(Boolean)).toEqual(["2", "3"]);
   });
+
+  it("a command stage among them is handed over as the paths of its outputs; the stage's own name is not", async () => {
+    const dir = await ranProject("cmd-stage-input", {
+      "p.sc": `stage one : command { shell = "echo 1 > one.txt"  outputs = ["one.txt"] }
+stage two : command { shell = "echo a > a.txt; echo b > b.txt"  outputs = ["a.txt", "b.txt"] }
+stage use : command {
+  shell = "echo \\"$STAGECRAFT_INPUT_ONE\\" > got.txt; echo \\"$STAGECRAFT_INPUT_TWO\\" >> got.txt; echo \\"\${STAGECRAFT_STAGE:-none}\\" >> got.txt"
+  inputs = [one, two]
+  outputs = ["got.txt"]
+}
+`,
+    });
+    dirs.push(dir);
+    const [one, two, name] = readFileSync(path.join(dir, "got.txt"), "utf8").split("\n");
+    expect(one).toBe(path.join(dir, "one.txt"));
+    expect(two).toBe(`${path.join(dir, "a.txt")}:${path.join(dir, "b.txt")}`);
+    expect(name).toBe("none");
+  });
 });
