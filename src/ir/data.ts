@@ -32,7 +32,8 @@ export function lowerData(l: Lowerer, e: Expr, sc: LowerScope, name?: string): N
       }
       if (inst?.item.kind === "stage") {
         const stage = l.stage(inst);
-        return l.addData("stage-output", { stage }, [stage], inst.name, e.span);
+        // Named apart from the stage: run records and reasons look nodes up by name.
+        return l.addData("stage-output", { stage }, [stage], `${inst.name}.rows`, e.span);
       }
       break;
     }

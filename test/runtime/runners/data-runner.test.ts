@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync } from "node:fs";
+import { readFileSync, realpathSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cachedResults, cleanup, countLines, sc, tempDir, writeTree } from "../../engine/helpers.js";
@@ -212,5 +212,25 @@ stage show : command { run = ["true"]  inputs = [f] }
     expect(r.code, r.stderr).toBe(0);
     expect(await rowsOf(dir, "f")).toEqual(['{"id":1,"q":5}', '{"id":2,"q":5}']);
     expect(r.stderr).toContain("skipped 1 row of the rows of f:dedupe that the transform cannot use (line 3; line 3: field 'q' is \"bad\", not a number)");
+  });
+});
+
+describe("a score stage read inside a data expression", () => {
+  it("keeps its own reasons: its rows are a node of another name", async () => {
+    const dir = project("score-read", {
+      "p.sc": `scorer len = command("node", "scripts/len.js")
+dataset rows = jsonl("data/rows.jsonl", rows: 2, fields: ["id", "text"])
+stage s : score { data = rows  scores = { n: len } }
+stage use : command { run = ["true"]  inputs = [s | where n >= 1] }
+`,
+      "data/rows.jsonl": ROWS,
+      "scripts/len.js": LEN,
+    });
+    expect((await sc(dir, ["run", "p.sc"])).code).toBe(0);
+    writeFileSync(path.join(dir, "p.sc"), readFileSync(path.join(dir, "p.sc"), "utf8").replace('"scripts/len.js")', '"scripts/len.js", "--quiet")'));
+    const plan = JSON.parse((await sc(dir, ["plan", "p.sc", "--json"])).stdout) as { nodes: { name: string; reasons: string[] }[] };
+    const reasons = Object.fromEntries(plan.nodes.map((n) => [n.name, n.reasons]));
+    expect(reasons["s"]).toEqual(['scores.n.argv: added "--quiet"']);
+    expect(reasons["s.rows"]).toEqual(["upstream s will rerun"]);
   });
 });
