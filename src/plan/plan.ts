@@ -352,7 +352,8 @@ function decide(
     else if (!prev.record) reasons = ["changed since its last run, whose result is no longer in the cache"];
     else reasons = explainChange(prev.record, record, rerunning, sourceFileOf(node, ir), defaultOf(node));
   }
-  if (!selected.has(node.id)) return { st: "skipped", reasons: [`outside the selection (would run: ${reasons[0]})`] };
+  // Every reason is kept: the first says it is outside the selection, the rest follow as they are.
+  if (!selected.has(node.id)) return { st: "skipped", reasons: [`outside the selection (would run: ${reasons[0]})`, ...reasons.slice(1)] };
   return { st: "run", reasons };
 }
 

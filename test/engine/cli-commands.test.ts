@@ -213,6 +213,16 @@ describe("partial runs and --exit-code", () => {
     expect(s["evaluate"]![0]).toBe("skipped");
   });
 
+  it("a stage outside the selection that would run for several reasons lists them all", async () => {
+    const dir = project();
+    await ran(dir);
+    writeFileSync(path.join(dir, "p.sc"), PIPELINE.replace("echo train >>", "echo Train >>").replace("where q >= 2", "where q >= 3"));
+    const train = (await planJson(dir, "p.sc", ["--only", "lint"])).nodes.find((n) => n.name === "train")!;
+    expect(train.status).toBe("skipped");
+    expect(train.reasons[0]).toMatch(/^outside the selection \(would run: run\[2\]: /);
+    expect(train.reasons.slice(1)).toEqual(["upstream prep would rerun"]);
+  });
+
   it("--from S leaves out the data transforms that feed only stages outside the selection", async () => {
     const dir = project();
     await ran(dir);
