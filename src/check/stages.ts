@@ -2,7 +2,7 @@ import path from "node:path";
 import { commandBase, samePath } from "../ir/paths.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { Expr, Field } from "../syntax/ast.js";
-import { COMPLETION_FIELDS, EVAL_FIELDS } from "./builtins.js";
+import { COMPLETION_FIELDS, DISTILL_FIELDS, EVAL_FIELDS } from "./builtins.js";
 import type { Checker } from "./checker.js";
 import { conform, conformTy } from "./conform.js";
 import { evalExpr } from "./evaluate.js";
@@ -203,7 +203,7 @@ function yieldOf(c: Checker, inst: Instance, item: StageItem, spec: StageKindSpe
     case "eval":
       return { t: "eval", stage: inst.name, data: { fields: dataInfo?.fields ? new Set([...dataInfo.fields, ...EVAL_FIELDS]) : undefined, ...(dataInfo?.rows !== undefined ? { rows: dataInfo.rows } : {}), label: `the failures of '${inst.name}'` } };
     case "dataset": {
-      const added = item.stageKind === "distill" ? ["cot"] : scoreFields(seen);
+      const added = item.stageKind === "distill" ? DISTILL_FIELDS : scoreFields(seen);
       return { t: "dataset", data: { fields: dataInfo?.fields ? new Set([...dataInfo.fields, ...added]) : undefined, ...(dataInfo?.rows !== undefined ? { rows: dataInfo.rows } : {}), label: `stage '${inst.name}'` } };
     }
     case "files":

@@ -106,6 +106,9 @@ describe("row fields", () => {
     expect(r.diagnostics[0]!.message).toContain("'rationale'");
     const kept = `${base}model t = decoder_lm(width: 64, layers: 1, heads: 4, context: 64)\ndataset x = d | distill(teacher: t) | where cot_accepted and cot_attempts < 3\nstage b : eval { from = a  data = x }`;
     expect(codes(checkText(kept))).toEqual([]);
+    // The distill stage's rows have the same fields as the transform's.
+    const stage = `${base}stage ds : distill { data = d  teacher = a }\nstage b : eval { from = a  data = ds | where cot_accepted and cot_attempts < 3 }`;
+    expect(codes(checkText(stage))).toEqual([]);
   });
 
   it("a penalty reads fields of the rows it is computed on", () => {
