@@ -40,7 +40,12 @@ export type Lookup = { readonly ok: true } | { readonly ok: false; readonly reas
  * (with what it was attempted with, when the run recorded it).
  */
 export type Previous =
-  | { readonly fingerprint: string; readonly record?: FingerprintRecord }
+  | {
+      readonly fingerprint: string;
+      readonly record?: FingerprintRecord;
+      /** Records of earlier results of the node, newer first, after `record`: the reason is the shortest diff among them. */
+      readonly earlier?: readonly FingerprintRecord[];
+    }
   | { readonly failedIn: string; readonly error: string; readonly fingerprint?: string; readonly record?: FingerprintRecord }
   | undefined;
 
@@ -350,7 +355,16 @@ function decide(
     // Run before, but that result's manifest is gone (cache gc, or removed by hand): what it was
     // made from cannot be compared with.
     else if (!prev.record) reasons = ["changed since its last run, whose result is no longer in the cache"];
-    else reasons = explainChange(prev.record, record, rerunning, sourceFileOf(node, ir), defaultOf(node));
+    else {
+      // Against the last result, or an earlier one it is closer to (a change reverted since, then
+      // another made): the fewest reasons are the most specific, and the newest wins a tie.
+      const why = (r: FingerprintRecord) => explainChange(r, record, rerunning, sourceFileOf(node, ir), defaultOf(node));
+      reasons = why(prev.record);
+      for (const r of prev.earlier ?? []) {
+        const other = why(r);
+        if (other.length < reasons.length) reasons = other;
+      }
+    }
   }
   // Every reason is kept: the first says it is outside the selection, the rest follow as they are.
   if (!selected.has(node.id)) return { st: "skipped", reasons: [`outside the selection (would run: ${reasons[0]})`, ...reasons.slice(1)] };

@@ -10,6 +10,9 @@ import { mapLimit } from "./map-limit.js";
 import type { Lookup, PlanEnv, Previous } from "./plan.js";
 
 const CACHED: Lookup = { ok: true };
+
+/** How many results of a node, the last one included, a reason may be taken against. */
+const EARLIER_RESULTS = 4;
 const NOT_CACHED: Lookup = { ok: false, reason: "missing", detail: "no result with this fingerprint" };
 
 /** The plan's view of the cache and the files: digests through the stat cache, results from the store. */
@@ -73,11 +76,17 @@ export function storePlanEnv(store: Store, stats: StatCache, executor: "local" |
       // compare with (a shared cache holds other pipelines' runs, whose stage names may collide).
       if (nodes.length === 0) return [];
       const latest = new Map<string, { fingerprint: string } | { failedIn: string; error: string; fingerprint: string; record?: FingerprintRecord }>();
+      // Earlier results of each node (distinct, newer first, a few), for the closest diff.
+      const results = new Map<string, string[]>();
       const here = pipeline === undefined ? undefined : pipelineOf(store.root, pipeline).pipelineInCache;
       for (const run of await store.listRuns()) {
         const same = pipeline === undefined || path.resolve(run.pipeline) === pipeline || (here !== undefined && run.pipelineInCache === here);
         if (!same) continue;
         for (const n of run.nodes) {
+          if (n.action === "ran" || n.action === "restored") {
+            const seen = results.get(n.node) ?? results.set(n.node, []).get(n.node)!;
+            if (seen.length < EARLIER_RESULTS && !seen.includes(n.fingerprint)) seen.push(n.fingerprint);
+          }
           if (latest.has(n.node)) continue;
           if (n.action === "ran" || n.action === "restored") latest.set(n.node, { fingerprint: n.fingerprint });
           else if (n.action === "failed") {
@@ -91,10 +100,17 @@ export function storePlanEnv(store: Store, stats: StatCache, executor: "local" |
         const last = latest.get(node);
         return last && !("failedIn" in last) ? [[node, last.fingerprint] as const] : [];
       });
+      const recordOf = async (fingerprint: string): Promise<FingerprintRecord | undefined> => {
+        const m = await store.readManifest(fingerprint, { verify: false });
+        return m.ok ? (m.manifest.record as FingerprintRecord) : undefined;
+      };
       const records = new Map(
         await mapLimit(withResult, 32, async ([node, fingerprint]): Promise<[string, Previous]> => {
-          const m = await store.readManifest(fingerprint, { verify: false });
-          return [node, m.ok ? { fingerprint, record: m.manifest.record as FingerprintRecord } : { fingerprint }];
+          const record = await recordOf(fingerprint);
+          if (!record) return [node, { fingerprint }];
+          const others = (results.get(node) ?? []).filter((fp) => fp !== fingerprint);
+          const earlier = (await Promise.all(others.map(recordOf))).filter((r): r is FingerprintRecord => r !== undefined);
+          return [node, { fingerprint, record, ...(earlier.length ? { earlier } : {}) }];
         }),
       );
       return nodes.map((node) => {

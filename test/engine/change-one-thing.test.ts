@@ -197,6 +197,24 @@ describe("change one thing at a time", () => {
     expect(changed(base, after)["good"]).toEqual({ status: "run", reasons: ["transform top → take"], fingerprint: true });
   });
 
+  it("a change reverted, then another made: the reason is the closest of the results kept, not the last", async () => {
+    const dir = tempDir("revert");
+    dirs.push(dir);
+    const text = (a: string, b: string) => `stage a : command { shell = "echo ${a} > a.txt"  outputs = ["a.txt"] }
+stage b : command { shell = "cat a.txt > b.txt; echo ${b} >> b.txt"  inputs = ["a.txt"]  outputs = ["b.txt"] }
+`;
+    writeTree(dir, { "p.sc": text("A1", "B1") });
+    expect((await sc(dir, ["run", "p.sc"])).code).toBe(0);
+    writeFileSync(path.join(dir, "p.sc"), text("A2", "B1"));
+    expect((await sc(dir, ["run", "p.sc"])).code).toBe(0);
+    writeFileSync(path.join(dir, "p.sc"), text("A1", "B1"));
+    expect((await planJson(dir, "p.sc")).totals.run).toBe(0);
+    writeFileSync(path.join(dir, "p.sc"), text("A1", "B2"));
+    // Against the last run b differs twice (a's result too); against the first, only in its line.
+    expect(statuses(await planJson(dir, "p.sc"))["b"]).toEqual(["run", 'shell: "cat a.txt > b.txt; echo B1 >> b.txt" → "cat a.txt > b.txt; echo B2 >> b.txt"']);
+    expect((await planJson(dir, "p.sc")).nodes.find((n) => n.name === "b")!.reasons).toHaveLength(1);
+  });
+
   it("a param nothing reads: nothing changes", async () => {
     const { dir, base } = await project();
     edit(dir, "p.sc", "param unused = 5", "param unused = 6");
