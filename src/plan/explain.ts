@@ -60,6 +60,8 @@ export function explainChange(
   sourceFile: (input: string) => string | undefined = () => undefined,
   /** A field's built-in default, so a field set back to it reads "56 → 256", not "56 → unset". */
   defaultOf: (field: string) => Canon | undefined = () => undefined,
+  /** How an input differs from the result the last one read, by that result's fingerprint (plan.ts). */
+  inputChanges: ReadonlyMap<string, string> = new Map(),
 ): string[] {
   const reasons: string[] = [];
   if (prev.op !== cur.op) {
@@ -96,7 +98,8 @@ export function explainChange(
     else if (before.name !== name) reasons.push(`reads ${name} instead of ${before.name}`);
     else {
       const source = sourceChange(name, prev.sources?.[key], cur.sources?.[key]);
-      reasons.push(...(source.length ? source : [`input ${sourceFile(name) ?? name} changed`]));
+      const detail = inputChanges.get(before.fp);
+      reasons.push(...(source.length ? source : [`input ${sourceFile(name) ?? name} changed${detail ? ` (${detail})` : ""}`]));
     }
   }
   const afterBefore = afterByName(prev);

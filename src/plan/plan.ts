@@ -32,6 +32,8 @@ export interface PlanEnv {
    * is missing: ..."). Optional: an environment without a working tree has nothing to say.
    */
   outputNotes?(fingerprint: string, node: IrNode): Promise<readonly string[]>;
+  /** The record a cached result was made with, by its fingerprint (to say how an input differs). */
+  recordOf?(fingerprint: string): Promise<FingerprintRecord | undefined>;
 }
 
 export type Lookup = { readonly ok: true } | { readonly ok: false; readonly reason: "missing" | "object-missing" | "corrupt"; readonly detail: string };
@@ -126,6 +128,7 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
   const missing = nodes.filter((n, i) => { const f = found[i]!; return !f.ok && f.reason === "missing" && !isForced(n.name); });
   const before = new Map(missing.map((n, i) => [n.id, i] as const));
   const previous = await env.previous(missing.map((n) => n.name));
+  const inputChanges = await inputDetails(nodes, prints, previous, before, ir, env);
   // 4. Decide, in order: a node's status depends on its inputs' statuses.
   const status = new Map<NodeId, Status>();
   /** Skipped nodes that would be blocked if selected; what depends on them is blocked too. */
@@ -162,7 +165,7 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
     } else {
       const prev = before.has(id) ? previous[before.get(id)!] : undefined;
       // Only what is selected is forced: `--force --only b` restores b's inputs from the cache.
-      ({ st, reasons } = decide(node, ir, found[i]!, prev, fingerprint, record, (name) => runningNames.has(name) || (wouldRunNames.has(name) && "would"), isForced(node.name) && selected.has(id), selected));
+      ({ st, reasons } = decide(node, ir, found[i]!, prev, fingerprint, record, (name) => runningNames.has(name) || (wouldRunNames.has(name) && "would"), isForced(node.name) && selected.has(id), selected, inputChanges));
       // A cached result was made from its inputs' results as they were. An input that runs while
       // this stays cached runs with an unchanged fingerprint (forced, or its result lost from the
       // cache), and may make something else (a command is not always deterministic): so this runs
@@ -239,6 +242,48 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
       gpuHours: willRun.reduce((s, n) => s + (n.cost.gpuHours ?? 0), 0),
     },
   };
+}
+
+/**
+ * How the inputs that differ from what a node's last result was made with differ, for the reason
+ * "input d_1:left changed (predicate: ...)": the input's current record against the one of the
+ * result the node read, keyed by that result's fingerprint. Only inputs that will not rerun are
+ * worth it (the reason then says it reruns), and only where the cache still has that record.
+ */
+async function inputDetails(
+  nodes: readonly IrNode[],
+  prints: readonly { readonly record: FingerprintRecord; readonly fingerprint: string }[],
+  previous: readonly Previous[],
+  before: ReadonlyMap<NodeId, number>,
+  ir: Ir,
+  env: PlanEnv,
+): Promise<ReadonlyMap<string, string>> {
+  const out = new Map<string, string>();
+  if (!env.recordOf) return out;
+  const current = new Map(nodes.map((n, i) => [n.id, prints[i]!] as const));
+  const wanted = new Map<string, FingerprintRecord>();
+  for (const n of nodes) {
+    const at = before.get(n.id);
+    const prev = at === undefined ? undefined : previous[at];
+    if (!prev || "failedIn" in prev || !prev.record) continue;
+    for (const r of [prev.record, ...(prev.earlier ?? [])]) {
+      n.inputs.forEach((id, k) => {
+        const old = r.inputs[`~${k}`];
+        const now = current.get(id);
+        if (old && now && old !== now.fingerprint && ir.nodes.get(id)?.op !== "jsonl") wanted.set(old, now.record);
+      });
+    }
+  }
+  const recordOf = env.recordOf.bind(env);
+  const olds = [...wanted.keys()].slice(0, 200);
+  const records = await mapLimit(olds, 16, (fp) => recordOf(fp));
+  olds.forEach((fp, k) => {
+    const was = records[k];
+    if (!was) return;
+    const why = explainChange(was, wanted.get(fp)!, () => false).filter((r) => r !== "fingerprint changed");
+    if (why.length) out.set(fp, why.slice(0, 2).join("; ") + (why.length > 2 ? "; ..." : ""));
+  });
+  return out;
 }
 
 /** Keeps on `record` what the data sources among `node`'s inputs read (see FingerprintRecord.sources). */
@@ -336,6 +381,7 @@ function decide(
   rerunning: (name: string) => boolean | "would",
   forced: boolean,
   selected: ReadonlySet<NodeId>,
+  inputChanges: ReadonlyMap<string, string>,
 ): { st: Status; reasons: string[] } {
   if (found.ok && !forced) return { st: "cached", reasons: ["fingerprint unchanged"] };
   let reasons: string[];
@@ -348,7 +394,7 @@ function decide(
       const failed = `failed in run ${prev.failedIn}${prev.error ? `: ${prev.error}` : ""}`;
       // What changed since the failure comes first: it is what may make this attempt succeed.
       if (prev.fingerprint === undefined || prev.fingerprint === fingerprint) reasons = [failed];
-      else if (prev.record) reasons = [...explainChange(prev.record, record, rerunning, sourceFileOf(node, ir), defaultOf(node)), `last ${failed}`];
+      else if (prev.record) reasons = [...explainChange(prev.record, record, rerunning, sourceFileOf(node, ir), defaultOf(node), inputChanges), `last ${failed}`];
       else reasons = [`changed since it ${failed}`];
     }
     else if (prev.fingerprint === fingerprint) reasons = ["result missing from cache"];
@@ -358,7 +404,7 @@ function decide(
     else {
       // Against the last result, or an earlier one it is closer to (a change reverted since, then
       // another made): the fewest reasons are the most specific, and the newest wins a tie.
-      const why = (r: FingerprintRecord) => explainChange(r, record, rerunning, sourceFileOf(node, ir), defaultOf(node));
+      const why = (r: FingerprintRecord) => explainChange(r, record, rerunning, sourceFileOf(node, ir), defaultOf(node), inputChanges);
       reasons = why(prev.record);
       for (const r of prev.earlier ?? []) {
         const other = why(r);

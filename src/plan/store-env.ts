@@ -71,6 +71,10 @@ export function storePlanEnv(store: Store, stats: StatCache, executor: "local" |
       }
       return notes;
     },
+    async recordOf(fingerprint) {
+      const m = await store.readManifest(fingerprint, { verify: false, remembered: true });
+      return m.ok ? (m.manifest.record as FingerprintRecord) : undefined;
+    },
     async previous(nodes) {
       // The newest run of this pipeline that produced, restored or failed a node says what to
       // compare with (a shared cache holds other pipelines' runs, whose stage names may collide).

@@ -215,6 +215,25 @@ stage b : command { shell = "cat a.txt > b.txt; echo ${b} >> b.txt"  inputs = ["
     expect((await planJson(dir, "p.sc")).nodes.find((n) => n.name === "b")!.reasons).toHaveLength(1);
   });
 
+  it("an input that now matches another cached result: the reason says how that input differs", async () => {
+    const dir = tempDir("switch");
+    dirs.push(dir);
+    const text = (bound: string) => `dataset r = jsonl("r.jsonl", fields: ["id", "q"])
+for t in 1..3 {
+  dataset d_{t} = r | where q >= ${bound}
+  stage s_{t} : command { shell = "wc -l < $STAGECRAFT_INPUT_D_{t} > out_{t}.txt"  inputs = [d_{t}]  outputs = ["out_{t}.txt"] }
+}
+`;
+    writeTree(dir, { "p.sc": text("t"), "r.jsonl": [1, 2, 3, 4].map((q) => JSON.stringify({ id: q, q })).join("\n") + "\n" });
+    expect((await sc(dir, ["run", "p.sc"])).code).toBe(0);
+    writeFileSync(path.join(dir, "p.sc"), text("t + 1"));
+    const s = statuses(await planJson(dir, "p.sc"));
+    // d_1 is now what d_2 was: cached, and s_1 says how its input differs from the one it read.
+    expect(s["d_1"]?.[0]).toBe("cached");
+    expect(s["s_1"]).toEqual(["run", 'input d_1 changed (predicate: "q >= 1" → "q >= 2")']);
+    expect(s["s_3"]).toEqual(["run", "upstream d_3 will rerun"]);
+  });
+
   it("a param nothing reads: nothing changes", async () => {
     const { dir, base } = await project();
     edit(dir, "p.sc", "param unused = 5", "param unused = 6");
