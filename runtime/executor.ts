@@ -118,8 +118,9 @@ export async function execute(plan: Plan, ir: Ir, store: Store, opts: RunOptions
       done.set(pn.id, "ok");
       entries.set(pn.name, { node: pn.name, fingerprint: pn.fingerprint, action: "restored" });
       restored++;
-      // A result worth a line (an eval's accuracy, a training stage's final loss) is shown again.
-      if (m.summary) opts.emit({ type: "node-done", node: pn.name, op: pn.op, action: "restored", seconds: 0, detail: m.summary });
+      // Every restore is an event (tools count them); the text shows those with a result worth a
+      // line again (an eval's accuracy, a training stage's final loss).
+      opts.emit({ type: "node-done", node: pn.name, op: pn.op, action: "restored", seconds: 0, ...(m.summary ? { detail: m.summary } : {}) });
     } else if (pn.status === "blocked") {
       // Only under --keep-going does a run start with blocked nodes: each fails with its reason.
       done.set(pn.id, "unavailable");

@@ -22,7 +22,7 @@ export function renderEvent(e: RunEvent, color: boolean): string | undefined {
     case "node-start":
       return `${c("33", "▶")} ${e.node} (${e.op})`;
     case "node-done":
-      if (e.action === "restored") return `${c("32", "✓")} ${e.node} ${c("2", `cached${e.detail ? `, ${e.detail}` : ""}`)}`;
+      if (e.action === "restored") return e.detail ? `${c("32", "✓")} ${e.node} ${c("2", `cached, ${e.detail}`)}` : undefined;
       return `${c("32", "✓")} ${e.node} ${c("2", `${e.seconds.toFixed(1)}s${e.detail ? `, ${e.detail}` : ""}`)}`;
     case "node-failed":
       return `${c("31", "✗")} ${e.node} failed${e.where ? ` (${e.where})` : ""}: ${e.error}`;

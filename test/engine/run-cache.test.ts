@@ -93,6 +93,8 @@ describe("run, then run again", () => {
     expect(second.code, second.stderr).toBe(0);
     const events = second.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
     expect(events.filter((e) => e.type === "node-start")).toEqual([]);
+    // Every restore is an event of its own, for tools that follow the run.
+    expect(events.filter((e) => e.type === "node-done" && e["action"] === "restored").map((e) => e["node"]).sort()).toEqual([...NODES].sort());
     expect(events.at(-1)).toMatchObject({ type: "finish", status: "ok", ran: 0, restored: 8, failed: 0 });
     expect(countLines(counter)).toBe(5);
     expect(snapshot(path.join(dir, "out"))).toEqual(outputs);
