@@ -25,8 +25,12 @@ export async function normalize(input: string, output: string, fields: readonly 
     for await (const { row, text, line } of reader) {
       const scaled = forRow(reader, line, () =>
         fields.map((f, i): [string, number] => {
-          const span = hi[i]! - lo[i]!;
-          return [f, span > 0 ? (numericField(row, f) - lo[i]!) / span : 0];
+          // Read first, whatever the range: a row that cannot be used is one under either pass.
+          const v = numericField(row, f);
+          // In halves, which is exact, so a range wider than the largest double (-1e308 to 1e308)
+          // does not overflow to Infinity.
+          const span = hi[i]! / 2 - lo[i]! / 2;
+          return [f, span > 0 ? (v / 2 - lo[i]! / 2) / span : 0];
         }),
       );
       if (scaled === SKIP) continue;

@@ -260,4 +260,22 @@ describe("normalize", () => {
     expect(readRows(o)).toEqual([{ a: 0 }, { a: 1 }]);
     expect(r).toMatchObject({ rows: 2, skipped: 1, badLines: [2], unfit: 1 });
   });
+
+  it("under skip, leaves out such rows when the valid values are all one, or there are none", async () => {
+    const same = writeRows(tmp.file("norm-same.jsonl"), [{ id: 1, a: 7 }, { id: 2 }, { id: 3, a: "abc" }]);
+    const o = out();
+    expect(await normalize(same, o, ["a"], { onError: "skip" })).toMatchObject({ rows: 1, skipped: 2, badLines: [2, 3] });
+    expect(readRows(o)).toEqual([{ id: 1, a: 0 }]);
+    const none = writeRows(tmp.file("norm-none.jsonl"), [{ id: 1 }, { id: 2, a: "no" }]);
+    const o2 = out();
+    expect(await normalize(none, o2, ["a"], { onError: "skip" })).toMatchObject({ rows: 0, skipped: 2 });
+    expect(readRows(o2)).toEqual([]);
+  });
+
+  it("a range wider than the largest double does not overflow", async () => {
+    const file = writeRows(tmp.file("norm-wide.jsonl"), [{ a: 1e308 }, { a: -1e308 }, { a: 0 }]);
+    const o = out();
+    await normalize(file, o, ["a"]);
+    expect(readRows(o)).toEqual([{ a: 1 }, { a: 0 }, { a: 0.5 }]);
+  });
 });
