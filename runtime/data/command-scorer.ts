@@ -15,6 +15,7 @@
 import { StringDecoder } from "node:string_decoder";
 import type { Readable, Writable } from "node:stream";
 import { execa } from "execa";
+import { stopGroup, trackGroup } from "../process-group.js";
 import { ScorerError } from "./errors.js";
 import type { Scorer, ScorerRow } from "./ops-score.js";
 
@@ -37,10 +38,12 @@ export function commandScorer(argv: readonly string[], opts: CommandScorerOption
   if (file === undefined) throw new RangeError("a command scorer needs a program to run");
   return {
     async *run(rows) {
+      // In a process group of its own, like a command stage, so stopping it stops what it started
+      // (a shell's `sleep`), which would otherwise hold its output open and outlive the run.
       const child = execa(file, args, {
         ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
         ...(opts.env !== undefined ? { env: { ...opts.env } } : {}),
-        ...(opts.signal !== undefined ? { cancelSignal: opts.signal, forceKillAfterDelay: 2000 } : {}),
+        detached: true,
         stdin: "pipe",
         stdout: "pipe",
         stderr: "pipe",
@@ -48,6 +51,13 @@ export function commandScorer(argv: readonly string[], opts: CommandScorerOption
         buffer: false,
         reject: false,
       });
+      trackGroup(child.pid, child);
+      let cancelForce: (() => void) | undefined;
+      const stop = (): void => {
+        cancelForce ??= stopGroup(child.pid);
+      };
+      opts.signal?.addEventListener("abort", stop, { once: true });
+      if (opts.signal?.aborted) stop();
       const tail: string[] = [];
       eachLine(child.stderr, (line) => {
         opts.onStderr?.(line);
@@ -60,7 +70,7 @@ export function commandScorer(argv: readonly string[], opts: CommandScorerOption
       const pumping = pump(rows, child.stdin).catch((e: unknown) => {
         // Our own input failed (a malformed row under "fail"): that, not the killed child, is the error.
         inputError = e;
-        child.kill();
+        stop();
       });
       let finished = false;
       try {
@@ -81,7 +91,7 @@ export function commandScorer(argv: readonly string[], opts: CommandScorerOption
           // A stream error says less than the exit status below; keep it only as a fallback.
           protocolError = fail(`output could not be read: ${e instanceof Error ? e.message : String(e)}`);
         }
-        if (protocolError) child.kill();
+        if (protocolError) stop();
         await pumping;
         const result = await child;
         finished = true;
@@ -93,10 +103,12 @@ export function commandScorer(argv: readonly string[], opts: CommandScorerOption
       } finally {
         if (!finished) {
           // The consumer stopped early or failed: the program must not outlive the op.
-          child.kill();
+          stop();
           await pumping;
           await child;
         }
+        opts.signal?.removeEventListener("abort", stop);
+        cancelForce?.();
       }
     },
   };

@@ -7,6 +7,7 @@ import { tailLines } from "../../src/cache/files.js";
 import type { Canon, IrNode, NodeId } from "../../src/ir/ir.js";
 import { obj } from "../../src/ir/read.js";
 import { declaredOutputs } from "../outputs.js";
+import { stopGroup, trackGroup } from "../process-group.js";
 import { FailedWithLogs, type LogFiles, type NodeOutcome, type NodeRunner, type RunnerContext } from "../runner.js";
 
 /** Lines of stderr a failure's message ends with; the whole of it is kept in the store. */
@@ -77,27 +78,24 @@ export const commandRunner: NodeRunner = {
     } as const;
     const argv = Array.isArray(p["run"]) ? (p["run"] as Canon[]).map(String) : [];
     const sub = typeof p["shell"] === "string" ? execa(p["shell"], { ...opts, shell: true }) : execa(argv[0] ?? "", argv.slice(1), opts);
-    let force: NodeJS.Timeout | undefined;
+    let cancelForce: (() => void) | undefined;
     const stop = () => {
-      killGroup(sub.pid, "SIGTERM");
-      force = setTimeout(() => {
-        killGroup(sub.pid, "SIGKILL");
+      cancelForce = stopGroup(sub.pid, 2000, () => {
         // What left the command's process group (setsid, setpgid) still carries the run's token, and
         // may hold its output open, so the run would wait for it: it is stopped too (Linux).
         const token = process.env[RUN_TOKEN_ENV];
         if (token) void stopLeftovers(token);
-      }, 2000);
+      });
     };
     ctx.signal.addEventListener("abort", stop, { once: true });
     if (ctx.signal.aborted) stop();
-    if (sub.pid !== undefined) live.add(sub.pid);
+    trackGroup(sub.pid, sub);
     let result;
     try {
       result = await sub;
     } finally {
       ctx.signal.removeEventListener("abort", stop);
-      clearTimeout(force);
-      if (sub.pid !== undefined) live.delete(sub.pid);
+      cancelForce?.();
     }
     if (result.isCanceled || ctx.signal.aborted) {
       await removeOutputs(cwd, outputs);
@@ -122,27 +120,6 @@ async function stderrTail(file: string): Promise<string> {
     return (await tailLines(file, TAIL_LINES)).lines.join("\n").trim();
   } catch {
     return "";
-  }
-}
-
-/**
- * Process groups of commands still running. A group no longer hears the terminal's Ctrl-C, so if
- * stagecraft exits without waiting for them (a second Ctrl-C), it stops them on the way out.
- */
-const live = new Set<number>();
-process.on("exit", () => {
-  // SIGKILL: a command that ignores SIGTERM (a second Ctrl-C comes when the first was not enough)
-  // must not outlive us and write into a later run's outputs.
-  for (const pid of live) killGroup(pid, "SIGKILL");
-});
-
-/** Signals a process group; it may be gone already. */
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(process.platform === "win32" ? pid : -pid, signal);
-  } catch {
-    // Already exited.
   }
 }
 

@@ -131,6 +131,32 @@ rl.on("close", () => setTimeout(() => rows.forEach(() => process.stdout.write('{
     const [record] = JSON.parse((await sc(dir, ["log", "--json"])).stdout) as { status: string }[];
     expect(record!.status).toBe("interrupted");
   });
+
+  it("stops what a scorer started too, so the run does not wait for it", async () => {
+    const dir = tempDir("interrupt-scorer-child");
+    dirs.push(dir);
+    writeTree(dir, {
+      "p.sc": `scorer judge = command("sh", "scripts/slow.sh")
+dataset rows = jsonl("data/rows.jsonl", rows: 2, fields: ["id"])
+dataset judged = rows | score(j: judge)
+stage use : command { run = ["true"]  inputs = [judged] }
+`,
+      "data/rows.jsonl": '{"id": 1}\n{"id": 2}\n',
+      // The shell's child holds the scorer's output open for 30 s.
+      "scripts/slow.sh": 'while read l; do sleep 30 & echo $! > child.pid; wait; echo \'{"score": 1}\'; done\n',
+    });
+    const run = spawnCli(dir, ["run", "p.sc"]);
+    const pidFile = path.join(dir, "child.pid");
+    for (let i = 0; i < 400 && !existsSync(pidFile); i++) await sleep(25);
+    await sleep(50);
+    const child = Number(readFileSync(pidFile, "utf8"));
+    const t0 = Date.now();
+    run.child.kill("SIGINT");
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(130);
+    expect((Date.now() - t0) / 1000).toBeLessThan(6);
+    expect(await gone(child)).toBe(true);
+  }, 30_000);
 });
 
 describe("a second Ctrl-C", () => {
