@@ -25,7 +25,10 @@ export interface GcReport {
   readonly removedWork: readonly string[];
   readonly bytesFreed: number;
   /** Objects, manifests and run records left. */
+  /** What the results, objects and run records kept take; scratch still in use is `scratchLeft`. */
   readonly bytesAfter: number;
+  /** Scratch too recent to remove (another run may be writing it) and the work of unfinished nodes. */
+  readonly scratchLeft: number;
 }
 
 interface Kept {
@@ -102,8 +105,12 @@ export async function gc(store: Store, opts: GcOptions = {}): Promise<GcReport> 
   }
 
   const now = opts.now ?? Date.now();
+  let scratchLeft = 0;
   for (const f of await store.listScratch()) {
-    if (now - f.mtimeMs <= SCRATCH_GRACE_MS) continue;
+    if (now - f.mtimeMs <= SCRATCH_GRACE_MS) {
+      scratchLeft += f.size;
+      continue;
+    }
     const del = f.isDir ? async () => (await rm(f.path, { recursive: true, force: true }), f.size) : () => removeCounting(f.path);
     await remove(del, f.size);
     removedTmp.push(f.path);
@@ -114,7 +121,10 @@ export async function gc(store: Store, opts: GcOptions = {}): Promise<GcReport> 
   // The work of a node without a result is kept: the next run resumes from it.
   const committed = new Set(await store.listManifests());
   for (const w of await store.listWork()) {
-    if (!committed.has(w.fingerprint)) continue;
+    if (!committed.has(w.fingerprint)) {
+      scratchLeft += w.size;
+      continue;
+    }
     await remove(async () => (await rm(w.path, { recursive: true, force: true }), w.size), w.size);
     removedWork.push(w.path);
   }
@@ -150,7 +160,21 @@ export async function gc(store: Store, opts: GcOptions = {}): Promise<GcReport> 
       removedObjects.push(d);
     }
   }
-  return { removedManifests, removedObjects, removedTmp, removedWork, bytesFreed, bytesAfter: total };
+  return { removedManifests, removedObjects, removedTmp, removedWork, bytesFreed, bytesAfter: total, scratchLeft };
+}
+
+/**
+ * Removes what runs that died left in tmp/ (scratch files, a node's working space), once it has not
+ * changed for SCRATCH_GRACE_MS, as gc does; a run calls it under the lock before it starts, so a
+ * killed run's half-written rows do not stay in the cache until the next gc. Returns the bytes freed.
+ */
+export async function removeStaleScratch(store: Store, now = Date.now()): Promise<number> {
+  let freed = 0;
+  for (const f of await store.listScratch()) {
+    if (now - f.mtimeMs <= SCRATCH_GRACE_MS) continue;
+    freed += f.isDir ? (await rm(f.path, { recursive: true, force: true }), f.size) : await removeCounting(f.path);
+  }
+  return freed;
 }
 
 /** Each digest once, so a manifest listing one object twice does not count it twice. */

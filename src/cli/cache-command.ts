@@ -67,7 +67,7 @@ export async function runCache(a: Args, io: CliIO): Promise<number> {
       try {
         const report = await gc(store, { ...(keep !== undefined ? { keepLast: Number(keep) } : {}), ...(size?.ok ? { maxSize: size.value } : {}) });
         const work = report.removedWork.length ? `, ${report.removedWork.length} leftover work director${report.removedWork.length === 1 ? "y" : "ies"}` : "";
-        io.stdout(`removed ${report.removedManifests.length} results and ${report.removedObjects.length} objects${work}, freed ${report.bytesFreed} bytes; ${report.bytesAfter} bytes left\n`);
+        io.stdout(`removed ${report.removedManifests.length} results and ${report.removedObjects.length} objects${work}, freed ${report.bytesFreed} bytes; ${report.bytesAfter + report.scratchLeft} bytes left${report.scratchLeft ? ` (${report.scratchLeft} of them checkpoints of unfinished stages and scratch less than a minute old)` : ""}\n`);
       } finally {
         await lock.value.release();
       }

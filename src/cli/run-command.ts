@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { removeStaleScratch } from "../cache/gc.js";
 import { RUN_TOKEN_ENV } from "../cache/leftovers.js";
 import { acquireLock, describeTakeover } from "../cache/lock.js";
 import { execute } from "../../runtime/executor.js";
@@ -74,6 +75,8 @@ export async function runRun(a: Args, io: CliIO, color: boolean): Promise<number
     return 130;
   }
   try {
+    // What runs that died left in the cache's scratch goes first (as gc would remove it).
+    await removeStaleScratch(s.store).catch(() => 0);
     // Planned under the lock, so a run that finished while we waited is seen as cached.
     const plan = await planFor(s, a);
     // With --keep-going what is not blocked runs, as Snakemake's does; the blocked fail with their reason.

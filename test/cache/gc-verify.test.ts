@@ -2,7 +2,7 @@ import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Digest } from "../../src/cache/digest.js";
-import { gc } from "../../src/cache/gc.js";
+import { gc, removeStaleScratch } from "../../src/cache/gc.js";
 import type { RunRecord } from "../../src/cache/manifest.js";
 import { formatSize, parseSize } from "../../src/cache/size.js";
 import { Store } from "../../src/cache/store.js";
@@ -128,6 +128,21 @@ describe("gc", () => {
     expect([...report.removedTmp].sort()).toEqual([deadDir, stale]);
     expect(report.bytesFreed).toBeGreaterThanOrEqual(100 + "partial".length);
     expect((await readdir(store.tmpDir)).sort()).toEqual(["node-live", path.basename(young)]);
+    // What is left is still counted in the size left.
+    expect(report.scratchLeft).toBe("in progress".length + "y".length);
+  });
+
+  it("removeStaleScratch, which a run calls first, removes the same scratch as gc and nothing younger", async () => {
+    const store = await Store.open(await tempDir());
+    await mkdir(store.tmpDir, { recursive: true });
+    const stale = path.join(store.tmpDir, "node-dead");
+    const young = path.join(store.tmpDir, "object.98.def.tmp");
+    await mkdir(stale);
+    await writeFile(path.join(stale, ".data.jsonl.4242.abc.tmp"), "x".repeat(50));
+    await writeFile(young, "in progress");
+    for (const p of [path.join(stale, ".data.jsonl.4242.abc.tmp"), stale]) await age(p, 120);
+    expect(await removeStaleScratch(store)).toBe(50);
+    expect(await readdir(store.tmpDir)).toEqual([path.basename(young)]);
   });
 });
 
