@@ -1,9 +1,9 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { graphDot } from "../plan/graph.js";
 import { collectStages } from "../report/collect.js";
 import { dagSvg, inlineDotSvg, stageDag } from "../report/dag.js";
-import { reportHtml } from "../report/page.js";
+import { REPORT_TITLE, reportHtml } from "../report/page.js";
 import { first, type Args } from "./args.js";
 import { EXIT, type CliIO } from "./io.js";
 import { openSession, planFor } from "./session.js";
@@ -39,6 +39,12 @@ export async function runReport(a: Args, io: CliIO, color: boolean): Promise<num
     ?? dagSvg(stageDag(s.ir), (n) => status.get(n) ?? "missing");
   const html = reportHtml({ pipeline: s.ir.pipeline.name, file, backend: s.backend, stages, dag });
   const out = path.resolve(first(a, "--out") ?? first(a, "--to") ?? "report.html");
+  // Only an earlier report is written over: a pipeline file or data named by mistake is left be.
+  const there = await readFile(out, { encoding: "utf8", flag: "r" }).then((t) => t.slice(0, 512), (e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? undefined : ""));
+  if (there !== undefined && !there.includes(REPORT_TITLE)) {
+    io.stderr(`stagecraft report: '${path.relative(process.cwd(), out) || out}' exists and is not a stagecraft report; it was left as it is (name another file with --out)\n`);
+    return EXIT.errors;
+  }
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, html);
   const missing = stages.filter((x) => !x.cached);

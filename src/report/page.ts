@@ -29,6 +29,9 @@ const last = (rows: readonly StepRow[], key: string) => [...rows].reverse().find
 const figure = (svg: string) => `<figure>${svg}</figure>`;
 
 /** The charts of one training stage: loss and lr per step, and the reward when the stage has one (grpo). */
+/** How a report's title starts: `report` writes over a file only when it begins with one. */
+export const REPORT_TITLE = "stagecraft report:";
+
 export function trainingCharts(s: Cached): string[] {
   const rows = s.metrics.steps;
   const charts = [
@@ -72,7 +75,7 @@ export function reportHtml(r: ReportInput): string {
   const parts = [
     "<!doctype html>",
     '<html lang="en"><head><meta charset="utf-8">',
-    `<title>stagecraft report: ${esc(r.pipeline)}</title>`,
+    `<title>${REPORT_TITLE} ${esc(r.pipeline)}</title>`,
     `<style>${STYLE}</style></head><body>`,
     `<h1>Pipeline ${esc(r.pipeline)}</h1>`,
     `<p class="sub">${esc(r.file)} · backend ${esc(r.backend)}${used.length && (used.length > 1 || used[0] !== r.backend) ? ` (results made on ${esc(used.join(", "))})` : ""} · ${cached.length} of ${r.stages.length} stages have results in the cache</p>`,

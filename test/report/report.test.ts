@@ -54,6 +54,16 @@ describe("stagecraft report", () => {
     expect(html).not.toMatch(/<script|<link|src=/i);
   });
 
+  it("writes over an earlier report, never over another file (the pipeline itself, named by mistake)", async () => {
+    const again = await spawnCli(dir, ["report", "p.sc", "--backend", "wasm", "--to", "out/report.html"], { env: { STAGECRAFT_REPORT_LAYOUT: "builtin" } }).done;
+    expect(again.code, again.stderr).toBe(0);
+    const before = readFileSync(path.join(dir, "p.sc"), "utf8");
+    const over = await spawnCli(dir, ["report", "p.sc", "--backend", "wasm", "--out", "p.sc"], { env: { STAGECRAFT_REPORT_LAYOUT: "builtin" } }).done;
+    expect(over.code).toBe(1);
+    expect(over.stderr).toContain("'p.sc' exists and is not a stagecraft report; it was left as it is");
+    expect(readFileSync(path.join(dir, "p.sc"), "utf8")).toBe(before);
+  }, 60_000);
+
   it("draws the stage graph with every stage", () => {
     const dag = html.slice(html.indexOf('<svg xmlns="http://www.w3.org/2000/svg" class="dag"'));
     for (const s of ["pre_enc", "pre_lm", "tune", "test", "recheck", "swapped", "late"]) expect(dag).toContain(`data-node="${s}"`);
