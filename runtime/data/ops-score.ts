@@ -54,6 +54,8 @@ export function score(input: string, output: string, fields: readonly ScoreField
       for await (const scores of scorer.run(feed())) {
         const sent = waiting.shift();
         if (!sent) {
+          // Before any row went out, it answered without reading (a program that ignores stdin).
+          if (lastLine === 0) throw new RowError("the scorer wrote a result before it was sent any row: it must read the rows on its standard input and answer each, in order");
           throw new RowError(`the scorer returned more results than there are rows (an extra one after this row)`, undefined, { file: input, line: lastLine });
         }
         lastLine = sent.line;

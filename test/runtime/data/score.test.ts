@@ -127,6 +127,18 @@ describe("score with a command scorer", () => {
     expect((e as RowError).reason).toContain("more results");
   });
 
+  it("fails saying so when the program answers before it is sent a row (it does not read its input)", async () => {
+    const deaf: Scorer = {
+      async *run() {
+        yield { score: 1 };
+      },
+    };
+    const e = await score(texts, out(), [{ field: "s", output: "score" }], deaf).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(RowError);
+    expect((e as RowError).reason).toBe("the scorer wrote a result before it was sent any row: it must read the rows on its standard input and answer each, in order");
+    expect((e as RowError).location).toBeUndefined();
+  });
+
   it("fails with the row's line when an answer lacks the output field", async () => {
     const e = await score(texts, out(), [{ field: "q", output: "quality" }], node(LEN), { onError: "skip" }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RowError);
