@@ -23,6 +23,8 @@ export function asNumber(v: unknown): number | undefined {
 /** A short rendering of a value for error messages; long strings are cut. */
 export function show(v: unknown): string {
   if (v === undefined) return "nothing";
+  // 1e999 in a row parses to Infinity, which JSON would print as null.
+  if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? "not a number" : `a number too large for a double (${v > 0 ? "" : "-"}∞)`;
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

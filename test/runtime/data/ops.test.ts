@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { DataError, RowError } from "../../../runtime/data/errors.js";
 import { take, takeFraction, where } from "../../../runtime/data/ops-filter.js";
@@ -246,6 +247,12 @@ describe("normalize", () => {
     const file = writeRows(tmp.file("inplace.jsonl"), [{ a: -2 }, { a: 2 }, { a: 0 }]);
     await normalize(file, file, ["a"]);
     expect(readRows(file)).toEqual([{ a: 0 }, { a: 1 }, { a: 0.5 }]);
+  });
+
+  it("a value too large for a double is said as such, not as null", async () => {
+    const file = tmp.file("norm-huge.jsonl");
+    writeFileSync(file, '{"a": 1}\n{"a": 1e999}\n');
+    await expect(normalize(file, out(), ["a"])).rejects.toMatchObject({ location: { line: 2 }, reason: "field 'a' is a number too large for a double (∞), not a number" });
   });
 
   it("fails with the line of a non-numeric value", async () => {
