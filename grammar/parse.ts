@@ -230,6 +230,23 @@ function operatorRunTooLong(tokens: readonly IToken[]): IToken | undefined {
   return undefined;
 }
 
+/** The longest line a pipeline file may have. */
+const MAX_LINE_CHARS = 1024 * 1024;
+
+/** The first line longer than MAX_LINE_CHARS: its number and where it starts. */
+function longLine(text: string): { line: number; start: number } | undefined {
+  if (text.length <= MAX_LINE_CHARS) return undefined;
+  let start = 0;
+  for (let line = 1; start <= text.length; line++) {
+    const nl = text.indexOf("\n", start);
+    const end = nl < 0 ? text.length : nl;
+    if (end - start > MAX_LINE_CHARS) return { line, start };
+    if (nl < 0) return undefined;
+    start = nl + 1;
+  }
+  return undefined;
+}
+
 /** Long runs of prefix operators recurse like brackets do. */
 function prefixRunTooDeep(tokens: readonly IToken[]): IToken | undefined {
   let run = 0;
@@ -280,6 +297,14 @@ export function parseText(file: string, text: string, onItem: (cst: TopItemCstNo
     const at = text.indexOf("\u0000");
     sink.report("SC1010", span(file, at, at + 1), "this file contains NUL bytes and does not look like a pipeline file", {
       suggestion: "pipeline files are UTF-8 text",
+    });
+    return result([], [], false);
+  }
+  const tooLong = longLine(text);
+  if (tooLong) {
+    // The lexer's patterns recurse on a token of millions of characters; no pipeline has one.
+    sink.report("SC1010", span(file, tooLong.start, tooLong.start + 1), `line ${tooLong.line} is longer than ${MAX_LINE_CHARS / (1024 * 1024)} MiB, which no pipeline file has`, {
+      suggestion: "pipeline files are text written by people; generate data into a JSONL file and read it with jsonl(...)",
     });
     return result([], [], false);
   }

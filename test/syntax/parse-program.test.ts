@@ -128,3 +128,12 @@ describe("a keyword where a declaration's name belongs", () => {
     expect(d[0]!.suggestion).toBe(`'${word}' is a keyword, so it cannot be a name: choose another, such as ${word}_`);
   });
 });
+
+describe("a line of millions of characters", () => {
+  it("is one SC1010 at its line, not a crash in the lexer", () => {
+    const text = `param a = 1\nparam x = "${"a".repeat(9_000_000)}"\n`;
+    const d = parseProgram("t.sc", text).diagnostics;
+    expect(d.map((x) => x.code)).toEqual(["SC1010"]);
+    expect(d[0]!.message).toBe("line 2 is longer than 1 MiB, which no pipeline file has");
+  });
+});
