@@ -165,6 +165,9 @@ export class Checker {
     const names = new Set<string>(extra);
     for (const k of scope.env.keys()) names.add(k);
     for (const [k, inst] of this.symbols) if (this.visible(inst, scope.file)) names.add(k);
+    // Never the declaration being checked: `model = m` inside stage `s` is not a typo for `s`.
+    const self = this.stack.at(-1)?.inst.name;
+    if (self !== undefined) names.delete(self);
     return didYouMean(name, names);
   }
 }

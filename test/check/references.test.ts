@@ -19,12 +19,18 @@ describe("names", () => {
   it("in a file with thousands of unknown names, the first get suggestions and the rest are still reported", () => {
     // Each suggestion compares with every name: past a budget the rest come without one, so such a
     // file is checked in seconds rather than minutes.
-    const lines = Array.from({ length: 5000 }, (_, i) => `param x${i} = y${i}`).join("\n");
+    const lines = Array.from({ length: 5000 }, (_, i) => `param alpha_${i} = 1\nparam b_${i} = alpha_${i}x`).join("\n");
     const r = checkText(lines);
     const unknown = r.diagnostics.filter((d) => d.code === "SC2001");
     expect(unknown).toHaveLength(5000);
-    expect(unknown[0]!.suggestion).toBe("did you mean 'x0'?");
+    expect(unknown[0]!.suggestion).toBe("did you mean 'alpha_0'?");
     expect(unknown.at(-1)!.suggestion).toBeUndefined();
+  });
+
+  it("never suggests the declaration the unknown name is written in", () => {
+    const r = checkText(`${base}stage s : sft { model = m  data = d  lr = 1e-4 }`);
+    expect(codes(r)).toEqual(["SC2001"]);
+    expect(r.diagnostics[0]!.suggestion ?? "").not.toContain("'s'");
   });
 
   it("reports duplicates with the first declaration as related", () => {
