@@ -31,6 +31,13 @@ function add(c: Checker, inst: Instance, out: Instance[]): void {
 function instanceOf(c: Checker, item: Extract<Item, { kind: "decl" | "stage" }>, env: ReadonlyMap<string, number>, file: string): Instance | undefined {
   const name = templateText(c, item.name, { env, file });
   if (name === undefined) return undefined;
+  // `s_-1` could never be written back as a name (it reads as `s_ - 1`): indexes start at 0.
+  if (item.name.parts.some((p) => p.kind === "hole") && /-\d/.test(name)) {
+    c.reportIn({ env, file }, "SC1008", item.name.span, `this round would declare '${name}': the holes of a declared name hold whole numbers from 0`, {
+      suggestion: "count the rounds from 0 or 1, or shift the index: s_{t + 1}",
+    });
+    return undefined;
+  }
   return { name, nameSpan: item.name.span, item, env, file };
 }
 
