@@ -274,6 +274,7 @@ function hintFor(message: string, found: string): string | undefined {
   if (KEYWORD_IMAGES.has(found) && message.includes("a value")) return `'${found}' is a keyword, so it cannot be read as a name or a row field here`;
   if (KEYWORD_IMAGES.has(found) && / name\b/.test(message)) return `'${found}' is a keyword, so it cannot be a name: choose another, such as ${found}_`;
   if (found === "'" || found.startsWith("'")) return 'strings are written in double quotes: "..."';
+  if (found === "/" && message.startsWith("expected")) return "a regular expression is written between two slashes on one line: /pattern/";
   return undefined;
 }
 

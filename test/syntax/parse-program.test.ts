@@ -137,3 +137,10 @@ describe("a line of millions of characters", () => {
     expect(d[0]!.message).toBe("line 2 is longer than 1 MiB, which no pipeline file has");
   });
 });
+
+describe("a regular expression left open", () => {
+  it("says how one is written", () => {
+    const d = parseProgram("t.sc", "reward r = matches(/abc)\n").diagnostics;
+    expect(d[0]!.suggestion).toBe("a regular expression is written between two slashes on one line: /pattern/");
+  });
+});
