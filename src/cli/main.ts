@@ -20,6 +20,7 @@ commands:
   job FILE NODE                  the body of one Slurm job (run by the job scripts that run --executor slurm submits)
   log                            past runs, newest first
   cache ls|verify|gc             list, verify or shrink the cache
+                                 (gc --keep-last N: results of the last N runs; --max-size SIZE, e.g. 50G)
 
 options:
   --json                         machine-readable output (check, plan, run, log, status)

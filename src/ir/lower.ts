@@ -120,8 +120,10 @@ export class Lowerer {
     // their place in the list (`s.inputs.0`, `s.inputs.2`), so each has a variable of its own.
     const numbered = items.filter(inline).length > 1;
     return items.map((item, i) => {
-      const own = numbered && inline(item) ? `${label}.${i}` : undefined;
+      const own = inline(item) ? (numbered ? `${label}.${i}` : label) : undefined;
       const v = this.within(own ?? label, () => this.value(item, sc));
+      // The name it is handed over by, which holds the stage's: renaming the stage renames the
+      // variable the command reads, so it is part of what the command runs with.
       const as = item.kind === "name" || item.kind === "template" ? this.resolveInstance(item, sc)?.name : own;
       return as !== undefined && v !== null && typeof v === "object" && !Array.isArray(v) ? { ...v, as } : v;
     });

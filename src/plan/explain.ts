@@ -115,7 +115,8 @@ export function explainChange(
     if (reasons.length === said) reasons.push("a stage it runs after changed");
   }
   if (!reasons.length && olderRecord(prev)) reasons.push("its last result was recorded by an earlier stagecraft, whose records named inputs instead of numbering them");
-  return reasons.length ? reasons : ["fingerprint changed"];
+  // One file read two ways (a dataset and a declared input) is one reason.
+  return reasons.length ? [...new Set(reasons)] : ["fingerprint changed"];
 }
 
 /** `v` with each reference by name (`{ stage: "init" }`) written by its input's key (`{ stage: "~0" }`). */

@@ -56,4 +56,10 @@ describe("explainChange", () => {
     const changed = record({ params: { from: { stage: "~0" }, lr: 2e-4 }, inputs: { "~0": "fpI" }, names: { "~0": "init" } });
     expect(explainChange(prev, changed, none)).toEqual(["lr: 1e-4 → 2e-4"]);
   });
+
+  it("says a reason once, however many ways it was reached", () => {
+    const prev = record({ files: { "vl.jsonl": "sha256:1" }, sources: { "~0": { params: { path: "vl.jsonl" }, files: { "vl.jsonl": "sha256:1" } } }, inputs: { "~0": "fpA" }, names: { "~0": "vl" } });
+    const cur = record({ files: { "vl.jsonl": "sha256:2" }, sources: { "~0": { params: { path: "vl.jsonl" }, files: { "vl.jsonl": "sha256:2" } } }, inputs: { "~0": "fpB" }, names: { "~0": "vl" } });
+    expect(explainChange(prev, cur, none)).toEqual(["input vl.jsonl changed"]);
+  });
 });

@@ -147,3 +147,16 @@ stage b : command { run = ["true"]  after = [a] }
     expect(fingerprintsOf(`${base}stage d : command { run = ["true"] }\nstage c : command { run = ["true"]  after = [b, d] }\n`).get("c")).not.toBe(plain);
   });
 });
+
+describe("renaming a command stage", () => {
+  const text = (name: string, inputs: string) => `dataset d = jsonl("d.jsonl", fields: ["id"])
+stage ${name} : command { run = ["true"]  inputs = [${inputs}] }
+`;
+  it("reruns it when data written in place is handed over under its name (STAGECRAFT_INPUT_<STAGE>_INPUTS)", () => {
+    expect(fingerprintsOf(text("two", "d | take(1)")).get("two")).not.toBe(fingerprintsOf(text("one", "d | take(1)")).get("one"));
+  });
+
+  it("reruns nothing when what it reads is named by the datasets themselves", () => {
+    expect(fingerprintsOf(text("two", "d")).get("two")).toBe(fingerprintsOf(text("one", "d")).get("one"));
+  });
+});
