@@ -28,6 +28,11 @@ function installed(pkg: string): boolean {
  * done by the training runtime when a stage runs). Returns an error naming what to install when it
  * is missing. Auto mode is `usableBackends`/`resolveBackend`.
  */
+/** Whether `name` is one of the backends stagecraft knows (installed or not). */
+export function isBackendName(name: string): boolean {
+  return BACKENDS.some((x) => x.name === name);
+}
+
 export function pickBackend(requested: string): { ok: true; name: BackendName } | { ok: false; error: string } {
   const b = BACKENDS.find((x) => x.name === requested);
   if (!b) return { ok: false, error: `unknown backend '${requested}'; backends: ${BACKENDS.map((x) => x.name).join(", ")}` };

@@ -53,7 +53,7 @@ export async function runReplay(a: Args, io: CliIO, color: boolean): Promise<num
     return EXIT.errors;
   }
   const targets = m.manifest.outputs.map((o) => ({ ...o, dest: path.resolve(destBase(s, pn, to), o.name) }));
-  const restored = await restoreAll(io, s.store, targets, a.flags.has("--force"));
+  const restored = await restoreAll(io, s.store, targets, a.flags.has("--force"), first(a, "--to") !== undefined);
   if (restored !== EXIT.ok) return restored;
   io.stdout(`stage ${stage} (${m.manifest.kind}), run ${m.manifest.runId}, finished ${m.manifest.finishedAt}${m.manifest.backend ? `, backend ${m.manifest.backend}` : ""}\n`);
   for (const [label, d] of [["metrics", m.manifest.metrics], ["stdout", m.manifest.logs?.stdout], ["stderr", m.manifest.logs?.stderr]] as const) {
@@ -74,7 +74,7 @@ function destBase(s: Session, pn: PlannedNode, to: string | undefined): string {
  * Looks at every destination before writing any, so a refusal leaves everything as it was; then
  * writes what is missing or (with force) different.
  */
-async function restoreAll(io: CliIO, store: Store, targets: readonly Target[], force: boolean): Promise<number> {
+async function restoreAll(io: CliIO, store: Store, targets: readonly Target[], force: boolean, elsewhere: boolean): Promise<number> {
   const states = new Map<Target, TargetState>();
   for (const t of targets) states.set(t, await inspectTarget(t));
   const blocked = targets.flatMap((t) => {
@@ -88,7 +88,7 @@ async function restoreAll(io: CliIO, store: Store, targets: readonly Target[], f
   const differ = targets.filter((t) => states.get(t)!.kind === "differs");
   if (differ.length && !force) {
     const names = differ.map((t) => `  ${shownPath(t.dest)}\n`).join("");
-    io.stderr(`stagecraft replay: ${differ.length === 1 ? "this file differs" : "these files differ"} from the cached output${differ.length === 1 ? "" : "s"} and would be overwritten:\n${names}nothing was restored; --force overwrites ${differ.length === 1 ? "it" : "them"}, --to DIR restores elsewhere\n`);
+    io.stderr(`stagecraft replay: ${differ.length === 1 ? "this file differs" : "these files differ"} from the cached output${differ.length === 1 ? "" : "s"} and would be overwritten:\n${names}nothing was restored; --force overwrites ${differ.length === 1 ? "it" : "them"}${elsewhere ? ", or another --to DIR restores into an empty directory" : ", --to DIR restores elsewhere"}\n`);
     return EXIT.errors;
   }
   for (const t of targets) {

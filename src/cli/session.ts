@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { resolveBackend } from "../../runtime/backend.js";
+import { isBackendName, resolveBackend } from "../../runtime/backend.js";
 import { type CompiledPipeline, loadCompiled, saveCompiled } from "../cache/compiled.js";
 import { StatCache } from "../cache/stat-cache.js";
 import { DEFAULT_STORE_DIR, Store } from "../cache/store.js";
@@ -103,7 +103,9 @@ export async function openSession(file: string, a: Args, io: CliIO, color: boole
   const backend = await resolveBackend(first(a, "--backend") ?? (ir.pipeline.backend !== "auto" ? ir.pipeline.backend : undefined), training);
   if (!backend.ok) {
     io.stderr(`stagecraft: ${backend.error}\n`);
-    return 1;
+    // A name stagecraft does not know, typed on the command line, is a usage error like any other.
+    const typed = first(a, "--backend");
+    return typed !== undefined && typed !== "auto" && !isBackendName(typed) ? EXIT.usage : 1;
   }
   const store = await openStore(use.command, a, io, use.needs);
   if (typeof store === "number") return store;

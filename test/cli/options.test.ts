@@ -34,4 +34,10 @@ describe("options per command", () => {
     expect(r.stdout).toMatch(/^pipeline: tiny_r1v\n/m);
     expect(r.stdout).toMatch(/^ {2}- name: init_full$/m);
   });
+
+  it("an unknown --backend is a usage error that lists the backends", async () => {
+    const r = await runCli(["plan", "workflows/tiny-r1v.sc", "--backend", "bogus", "--cache-dir", mkdtempSync(path.join(tmpdir(), "sc-backend-"))]);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toMatch(/unknown backend 'bogus'; backends: /);
+  });
 });

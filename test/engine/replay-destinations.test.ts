@@ -82,7 +82,7 @@ describe("replay over existing files", () => {
     const r = await sc(dir, ["replay", "p.sc", "pair", "--to", "dest"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      "stagecraft replay: this file differs from the cached output and would be overwritten:\n  dest/out/a.txt\nnothing was restored; --force overwrites it, --to DIR restores elsewhere\n",
+      "stagecraft replay: this file differs from the cached output and would be overwritten:\n  dest/out/a.txt\nnothing was restored; --force overwrites it, or another --to DIR restores into an empty directory\n",
     );
     expect(read(dir, "dest/out/a.txt")).toBe("edited by hand\n");
     // All or nothing: the output that was missing is not written either.
