@@ -4,7 +4,7 @@ import path from "node:path";
 import { RUN_TOKEN_ENV, stopLeftovers } from "../../src/cache/leftovers.js";
 import { execa } from "execa";
 import { tailLines } from "../../src/cache/files.js";
-import type { Canon, IrNode, NodeId } from "../../src/ir/ir.js";
+import type { Canon, IrNode } from "../../src/ir/ir.js";
 import { obj } from "../../src/ir/read.js";
 import { declaredOutputs } from "../outputs.js";
 import { stopGroup, trackGroup } from "../process-group.js";

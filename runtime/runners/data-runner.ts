@@ -68,21 +68,27 @@ export const dataRunner: NodeRunner = {
  */
 function namedRows(e: unknown, node: IrNode, ctx: RunnerContext): unknown {
   if (!(e instanceof Error)) return e;
-  for (const id of node.inputs) {
-    const n = ctx.ir.nodes.get(id);
-    const file = n?.op === "jsonl" ? undefined : ctx.outputs(id).get("data.jsonl");
-    if (file && e.message.includes(`${file}:`)) e.message = e.message.split(`${file}:`).join(`rows of ${n?.name ?? id}, line `);
+  for (const [file, name] of madeRows(node, ctx)) {
+    if (e.message.includes(`${file}:`)) e.message = e.message.split(`${file}:`).join(`rows of ${name}, line `);
   }
   return e;
 }
 
 /** How a warning names an input's rows: a source by its file, another transform's by that node. */
 function rowsLabel(node: IrNode, ctx: RunnerContext, file: string): string {
+  const name = madeRows(node, ctx).get(file);
+  return name === undefined ? file : `the rows of ${name}`;
+}
+
+/** The inputs of `node` that are rows another transform made: their file in the cache → that node's name. */
+function madeRows(node: IrNode, ctx: RunnerContext): Map<string, string> {
+  const out = new Map<string, string>();
   for (const id of node.inputs) {
     const n = ctx.ir.nodes.get(id);
-    if (n?.op !== "jsonl" && ctx.outputs(id).get("data.jsonl") === file) return `the rows of ${n?.name ?? id}`;
+    const file = n?.op === "jsonl" ? undefined : ctx.outputs(id).get("data.jsonl");
+    if (file) out.set(file, n?.name ?? id);
   }
-  return file;
+  return out;
 }
 
 async function transform(node: IrNode, ctx: RunnerContext): Promise<NodeOutcome> {

@@ -12,14 +12,14 @@ export interface Edge {
   readonly span: Span;
 }
 
+/** Name comparisons for did-you-mean in one check (a few seconds at most). */
+const SUGGEST_BUDGET = 2_000_000;
+
 /**
  * The checker's state: the symbol table of expanded instances, memoised types, the reference
  * edges found while evaluating, and the diagnostics sink. Evaluation is lazy: a name's type is
  * computed on first reference, which is also how cycles are found.
  */
-
-/** Name comparisons for did-you-mean in one check (a few seconds at most). */
-const SUGGEST_BUDGET = 2_000_000;
 export class Checker {
   readonly sink = new DiagnosticSink();
   readonly symbols = new Map<string, Instance>();

@@ -49,10 +49,8 @@ function readSource(p: string): { readonly text?: string; readonly why?: string 
 
 function reason(e: unknown): string {
   const code = e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : undefined;
-  if (code === "ENOENT") return "no such file";
-  if (code === "ENOTDIR") return "a directory in its path is a file";
-  if (code === "EISDIR") return "is a directory";
-  return errnoWords(code);
+  // Missing is the common case, said as a file's; the rest in the words every message uses.
+  return code === "ENOENT" ? "no such file" : errnoWords(code);
 }
 
 /** The line for a pipeline file that cannot be read: "stagecraft: cannot read 'p.sc': no such file". */

@@ -8,7 +8,7 @@ import { CostModel, type Cost } from "./cost.js";
 import { explainChange } from "./explain.js";
 import { filesRead, fingerprintNode, staticPart, type FingerprintRecord, type SourceRecord } from "./fingerprint.js";
 import { mapLimit } from "./map-limit.js";
-import { defaultOf, inputDetails, remadeCause, sourceParamsWithDefaults, withSources } from "./reason-context.js";
+import { defaultOf, inputDetails, remadeCause, type Remade, sourceParamsWithDefaults, withSources } from "./reason-context.js";
 import { select, type Selection } from "./select.js";
 
 export type Status = "cached" | "run" | "blocked" | "skipped" | "source";
@@ -164,7 +164,8 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
     } else {
       const prev = before.has(id) ? previous[before.get(id)!] : undefined;
       // Only what is selected is forced: `--force --only b` restores b's inputs from the cache.
-      ({ st, reasons } = decide(node, ir, found[i]!, prev, fingerprint, record, (name) => runningNames.has(name) || (wouldRunNames.has(name) && "would"), isForced(node.name) && selected.has(id), selected, inputChanges));
+      let remade: Remade | undefined;
+      ({ st, reasons, remade } = decide(node, ir, found[i]!, prev, fingerprint, record, (name) => runningNames.has(name) || (wouldRunNames.has(name) && "would"), isForced(node.name) && selected.has(id), selected, inputChanges));
       // A cached result was made from its inputs' results as they were. An input that runs while
       // this stays cached runs with an unchanged fingerprint (forced, or its result lost from the
       // cache), and may make something else (a command is not always deterministic): so this runs
@@ -176,7 +177,7 @@ export async function makePlan(ir: Ir, env: PlanEnv, opts: PlanOptions): Promise
         if (st === "skipped") reasons = [`outside the selection (would run: ${reasons[0]})`];
         else remadeBecause.set(id, reasons[0]!);
       } else if (st === "run") {
-        remadeBecause.set(id, remadeCause(node.name, reasons[0] ?? ""));
+        remadeBecause.set(id, remadeCause(node.name, remade, reasons[0] ?? ""));
       }
       // A selected node cannot run on a result that is neither in the cache nor selected to be made
       // (`--only train` before `prep` has a result): the executor would skip it, so the plan says so.
@@ -298,12 +299,14 @@ function decide(
   forced: boolean,
   selected: ReadonlySet<NodeId>,
   inputChanges: ReadonlyMap<string, string>,
-): { st: Status; reasons: string[] } {
+): { st: Status; reasons: string[]; remade?: Remade } {
   if (found.ok && !forced) return { st: "cached", reasons: ["fingerprint unchanged"] };
   let reasons: string[];
-  if (forced || found.ok) reasons = ["forced"];
-  else if (found.reason === "object-missing") reasons = [`object missing from cache: ${found.detail}`];
-  else if (found.reason === "corrupt") reasons = [`cache entry corrupt: ${found.detail}`];
+  // Why it runs with the fingerprint of a result the cache had, when it does (see Remade).
+  let remade: Remade | undefined;
+  if (forced || found.ok) [reasons, remade] = [["forced"], "forced"];
+  else if (found.reason === "object-missing") [reasons, remade] = [[`object missing from cache: ${found.detail}`], "damaged"];
+  else if (found.reason === "corrupt") [reasons, remade] = [[`cache entry corrupt: ${found.detail}`], "damaged"];
   else {
     if (!prev) reasons = ["never run"];
     else if ("failedIn" in prev) {
@@ -313,7 +316,7 @@ function decide(
       else if (prev.record) reasons = [...explainChange(prev.record, record, rerunning, sourceFileOf(node, ir), defaultOf(node), inputChanges), `last ${failed}`];
       else reasons = [`changed since it ${failed}`];
     }
-    else if (prev.fingerprint === fingerprint) reasons = ["result missing from cache"];
+    else if (prev.fingerprint === fingerprint) [reasons, remade] = [["result missing from cache"], "lost"];
     // Run before, but that result's manifest is gone (cache gc, or removed by hand): what it was
     // made from cannot be compared with.
     else if (!prev.record) reasons = ["changed since its last run, whose result is no longer in the cache"];
@@ -330,7 +333,7 @@ function decide(
   }
   // Every reason is kept: the first says it is outside the selection, the rest follow as they are.
   if (!selected.has(node.id)) return { st: "skipped", reasons: [`outside the selection (would run: ${reasons[0]})`, ...reasons.slice(1)] };
-  return { st: "run", reasons };
+  return { st: "run", reasons, ...(remade ? { remade } : {}) };
 }
 
 /** The file behind an input of `node` that is a data source read in place, by the input's name. */

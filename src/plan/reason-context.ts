@@ -88,10 +88,16 @@ export function defaultOf(node: IrNode): (field: string) => Canon | undefined {
   };
 }
 
-/** What a cached dependant of `name` says when `name` runs for `reason` with an unchanged fingerprint. */
-export function remadeCause(name: string, reason: string): string {
-  if (reason === "forced") return `upstream ${name} is forced`;
-  if (reason.startsWith("object missing from cache") || reason.startsWith("cache entry corrupt")) return `upstream ${name} is made again (its cached result is damaged or incomplete)`;
-  if (reason === "result missing from cache" || reason.startsWith("changed since its last run, whose result")) return `upstream ${name} is made again (its result is no longer in the cache)`;
+/** Why a node runs with the fingerprint of a result the cache had: forced, or that result damaged or gone. */
+export type Remade = "forced" | "damaged" | "lost";
+
+/**
+ * What a cached dependant of `name` says when `name` runs: the cause, for a rerun with an unchanged
+ * fingerprint (`remade`), or else its first reason.
+ */
+export function remadeCause(name: string, remade: Remade | undefined, reason: string): string {
+  if (remade === "forced") return `upstream ${name} is forced`;
+  if (remade === "damaged") return `upstream ${name} is made again (its cached result is damaged or incomplete)`;
+  if (remade === "lost") return `upstream ${name} is made again (its result is no longer in the cache)`;
   return `upstream ${name} is made again (${reason})`;
 }

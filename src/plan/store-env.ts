@@ -10,10 +10,10 @@ import { mapLimit } from "./map-limit.js";
 import type { Lookup, PlanEnv, Previous } from "./plan.js";
 
 const CACHED: Lookup = { ok: true };
+const NOT_CACHED: Lookup = { ok: false, reason: "missing", detail: "no result with this fingerprint" };
 
 /** How many results of a node, the last one included, a reason may be taken against. */
 const EARLIER_RESULTS = 4;
-const NOT_CACHED: Lookup = { ok: false, reason: "missing", detail: "no result with this fingerprint" };
 
 /** The plan's view of the cache and the files: digests through the stat cache, results from the store. */
 export function storePlanEnv(store: Store, stats: StatCache, executor: "local" | "slurm" = "local", pipeline?: string): PlanEnv {

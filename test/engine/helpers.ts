@@ -250,3 +250,15 @@ export async function cachedResults(dir: string, file: string, extra: readonly s
   }
   return out;
 }
+
+/**
+ * The pid a test's command writes to `file` (`echo $$ > sh.pid`), once the whole line is there: a
+ * command writes it when the process it names has started.
+ */
+export async function pidWritten(file: string, timeoutMs = 10_000): Promise<number> {
+  for (const t0 = Date.now(); Date.now() - t0 < timeoutMs; await new Promise((r) => setTimeout(r, 25))) {
+    const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+    if (/^\d+\s*$/.test(text)) return Number(text);
+  }
+  throw new Error(`no pid in ${file} after ${timeoutMs} ms`);
+}

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, cleanup, sc, spawnCli, tempDir, writeTree } from "./helpers.js";
+import { assertBuilt, cleanup, pidWritten, sc, spawnCli, tempDir, writeTree } from "./helpers.js";
 
 /**
  * Ctrl-C / SIGTERM: a run whose stage sleeps 10 s stops within seconds with exit 130, takes the
@@ -59,11 +59,8 @@ describe.each(["SIGTERM", "SIGINT"] as const)("%s during a run", (signal) => {
     writeTree(dir, { "p.sc": PIPELINE, "scripts/nap.sh": NAP });
     const run = spawnCli(dir, ["run", "p.sc"]);
     await run.waitFor(/▶ nap \(command\)/);
-    const pidFile = path.join(dir, "sleep.pid");
-    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await sleep(25);
-    await sleep(50); // the pid is written before the line ends
-    const shPid = Number(readFileSync(path.join(dir, "sh.pid"), "utf8"));
-    const sleepPid = Number(readFileSync(pidFile, "utf8"));
+    const sleepPid = await pidWritten(path.join(dir, "sleep.pid"));
+    const shPid = await pidWritten(path.join(dir, "sh.pid"));
     expect(alive(shPid) && alive(sleepPid)).toBe(true);
 
     const t0 = Date.now();
@@ -118,10 +115,7 @@ rl.on("close", () => setTimeout(() => rows.forEach(() => process.stdout.write('{
     });
     const run = spawnCli(dir, ["run", "p.sc"]);
     await run.waitFor(/▶ judged \(score\)/);
-    const pidFile = path.join(dir, "scorer.pid");
-    for (let i = 0; i < 200 && !existsSync(pidFile); i++) await sleep(25);
-    await sleep(50);
-    const scorer = Number(readFileSync(pidFile, "utf8"));
+    const scorer = await pidWritten(path.join(dir, "scorer.pid"));
     const t0 = Date.now();
     run.child.kill("SIGTERM");
     const r = await run.done;
@@ -146,10 +140,7 @@ stage use : command { run = ["true"]  inputs = [judged] }
       "scripts/slow.sh": 'while read l; do sleep 30 & echo $! > child.pid; wait; echo \'{"score": 1}\'; done\n',
     });
     const run = spawnCli(dir, ["run", "p.sc"]);
-    const pidFile = path.join(dir, "child.pid");
-    for (let i = 0; i < 400 && !existsSync(pidFile); i++) await sleep(25);
-    await sleep(50);
-    const child = Number(readFileSync(pidFile, "utf8"));
+    const child = await pidWritten(path.join(dir, "child.pid"));
     const t0 = Date.now();
     run.child.kill("SIGINT");
     const r = await run.done;
@@ -172,9 +163,7 @@ describe("a second Ctrl-C", () => {
     });
     const run = spawnCli(dir, ["run", "p.sc"]);
     await run.waitFor(/▶ stubborn \(command\)/);
-    for (let i = 0; i < 200 && !existsSync(path.join(dir, "sh.pid")); i++) await sleep(25);
-    await sleep(50);
-    const shPid = Number(readFileSync(path.join(dir, "sh.pid"), "utf8"));
+    const shPid = await pidWritten(path.join(dir, "sh.pid"));
     run.child.kill("SIGINT");
     await sleep(200);
     run.child.kill("SIGINT");
@@ -206,9 +195,7 @@ describe("a second Ctrl-C", () => {
     });
     const run = spawnCli(dir, ["run", "p.sc"]);
     await run.waitFor(/▶ escape \(command\)/);
-    for (let i = 0; i < 200 && !existsSync(path.join(dir, "escaped.pid")); i++) await sleep(25);
-    await sleep(100);
-    const escaped = Number(readFileSync(path.join(dir, "escaped.pid"), "utf8"));
+    const escaped = await pidWritten(path.join(dir, "escaped.pid"));
     const t0 = Date.now();
     run.child.kill("SIGINT");
     const r = await run.done;

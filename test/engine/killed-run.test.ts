@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, cleanup, planJson, sc, spawnCli, tempDir, writeTree } from "./helpers.js";
+import { assertBuilt, cleanup, pidWritten, planJson, sc, spawnCli, tempDir, writeTree } from "./helpers.js";
 
 const dirs: string[] = [];
 beforeAll(() => assertBuilt());
@@ -35,11 +35,10 @@ describe.runIf(existsSync("/proc/self/environ"))("a run killed with SIGKILL", ()
     const first = spawnCli(dir, ["run", "p.sc"]);
     await first.waitFor(/▶ slow/);
     // sleep.pid is written once the sleep has started: from then on, both processes are running.
-    for (let i = 0; i < 100 && !existsSync(path.join(dir, "sleep.pid")); i++) await new Promise((r) => setTimeout(r, 50));
+    const sleeper = await pidWritten(path.join(dir, "sleep.pid"));
+    const orphan = await pidWritten(path.join(dir, "pid.txt"));
     first.child.kill("SIGKILL");
     await first.done;
-    const orphan = Number(readFileSync(path.join(dir, "pid.txt"), "utf8"));
-    const sleeper = Number(readFileSync(path.join(dir, "sleep.pid"), "utf8"));
     // The command has its own process group, so it outlived stagecraft, mid-output.
     expect(alive(orphan) && alive(sleeper)).toBe(true);
     expect(readFileSync(path.join(dir, "out/a.txt"), "utf8")).toBe("half\n");
